@@ -1,0 +1,348 @@
+"""Immutable, hash-consed expression trees.
+
+Every expression is built through :func:`make` (or the helpers below), which interns it: two structurally
+equal expressions that are alive at the same time are the *same object*. That makes equality and hashing
+identity-based (C speed, no recursion), which is what keeps matching and search bookkeeping fast.
+
+The intern table holds weak references, so it never keeps a dead tree alive for long and memory stays flat
+during long generation runs; dead entries are swept when the table doubles.
+
+Determinism note: ``hash(expr)`` is identity-based, so never iterate over a ``set`` of expressions where the
+order matters; use dicts (insertion ordered) or sort by :attr:`Expr.key`.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterator
+from typing import Any
+
+# --- operator tables ------------------------------------------------------------------------------------
+
+DOMAINS = ("real", "int", "nat")
+
+#: unary functions written ``f(x)`` in infix and as their name in prefix
+FUNCTIONS = (
+    "exp", "ln", "sqrt", "abs", "inv", "sin", "cos", "tan", "asin", "acos", "atan",
+    "sinh", "cosh", "tanh", "asinh", "acosh", "atanh",
+)
+#: binary functions written ``f(a, b)`` (integer domains)
+BINARY_FUNCTIONS = ("gcd", "lcm")
+#: infix binary operators: op name -> symbol
+BINARY_SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "mod": "%"}
+#: comparison operators (roots of statements): op name -> symbol (``dvd`` is written ``divides(a, b)``)
+COMPARISONS = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+COMPARISON_OPS = frozenset((*COMPARISONS, "dvd"))
+#: operators only meaningful over the integers
+INTEGER_ONLY = frozenset(("mod", "gcd", "lcm", "dvd"))
+
+ARITY: dict[str, int] = {"int": 0, "var": 0, "pi": 0, "neg": 1}
+for _f in FUNCTIONS:
+    ARITY[_f] = 1
+for _b in (*BINARY_SYMBOLS, *BINARY_FUNCTIONS, *COMPARISON_OPS):
+    ARITY[_b] = 2
+
+#: words that cannot be variable names (function names, constants, prefix operator tokens)
+RESERVED = frozenset((*ARITY, "divides", "INT+", "INT-", "pi"))
+
+
+class _Slots:
+    """Storage layout shared by :class:`Expr` and its construction-time twin (see :func:`_new`)."""
+
+    __slots__ = ("__weakref__", "_infix", "_prefix", "_vars", "args", "const", "op", "size", "value", "vtype")
+
+
+class Expr(_Slots):
+    """A node of an expression tree. Build with :func:`make`, :func:`num`, :func:`var`, never directly.
+
+    Attributes: ``op`` (operator name, ``"int"``/``"var"``/``"pi"`` for leaves), ``args`` (children),
+    ``value`` (the int of an integer literal, the name of a variable), ``vtype`` (a variable's domain),
+    ``size`` (number of nodes, i.e. prefix positions), ``const`` (no variables below).
+    """
+
+    __slots__ = ()
+
+    op: str
+    args: tuple[Expr, ...]
+    value: Any
+    vtype: str | None
+    size: int
+    const: bool
+
+    def __setattr__(self, name: str, val: Any) -> None:
+        raise AttributeError("Expr is immutable")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickling re-interns on load, so identity equality survives multiprocessing.
+        if self.op == "int":
+            return (num, (self.value,))
+        if self.op == "var":
+            return (var, (self.value, self.vtype))
+        return (make, (self.op, *self.args))
+
+    def __copy__(self) -> Expr:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Expr:
+        return self
+
+    def __repr__(self) -> str:
+        from .printing import to_infix
+
+        return f"Expr({to_infix(self)!r})"
+
+    def __str__(self) -> str:
+        from .printing import to_infix
+
+        return to_infix(self)
+
+    # Convenience operators for building expressions in Python code (not used on hot paths).
+    def __add__(self, o: Expr | int) -> Expr:
+        return make("add", self, _lift(o))
+
+    def __radd__(self, o: int) -> Expr:
+        return make("add", _lift(o), self)
+
+    def __sub__(self, o: Expr | int) -> Expr:
+        return make("sub", self, _lift(o))
+
+    def __rsub__(self, o: int) -> Expr:
+        return make("sub", _lift(o), self)
+
+    def __mul__(self, o: Expr | int) -> Expr:
+        return make("mul", self, _lift(o))
+
+    def __rmul__(self, o: int) -> Expr:
+        return make("mul", _lift(o), self)
+
+    def __truediv__(self, o: Expr | int) -> Expr:
+        return make("div", self, _lift(o))
+
+    def __rtruediv__(self, o: int) -> Expr:
+        return make("div", _lift(o), self)
+
+    def __pow__(self, o: Expr | int) -> Expr:
+        return make("pow", self, _lift(o))
+
+    def __neg__(self) -> Expr:
+        return make("neg", self)
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.args
+
+    @property
+    def is_comparison(self) -> bool:
+        return self.op in COMPARISON_OPS
+
+    @property
+    def key(self) -> str:
+        """A deterministic structural key (the prefix text), usable for sorting and stable hashing."""
+        from .printing import to_prefix
+
+        return to_prefix(self)
+
+    def variables(self) -> frozenset[str]:
+        """Names of the variables occurring in this expression (cached)."""
+        v = self._vars
+        if v is None:
+            if self.op == "var":
+                v = frozenset((self.value,))
+            elif not self.args or self.const:
+                v = frozenset()
+            else:
+                v = frozenset().union(*(a.variables() for a in self.args))
+            object.__setattr__(self, "_vars", v)
+        return v
+
+    def subterms(self) -> Iterator[Expr]:
+        """All nodes in prefix order (position ``i`` is the ``i``-th yielded node)."""
+        stack = [self]
+        while stack:
+            e = stack.pop()
+            yield e
+            if e.args:
+                stack.extend(reversed(e.args))
+
+    def at(self, pos: int) -> Expr:
+        """The subtree at prefix position ``pos`` (0 is the root). Raises IndexError when out of range."""
+        if pos < 0 or pos >= self.size:
+            raise IndexError(f"position {pos} out of range 0..{self.size - 1}")
+        e = self
+        while pos:
+            pos -= 1
+            for a in e.args:
+                if pos < a.size:
+                    e = a
+                    break
+                pos -= a.size
+        return e
+
+    def replace_at(self, pos: int, new: Expr) -> Expr:
+        """A copy with the subtree at prefix position ``pos`` replaced by ``new`` (shares everything else)."""
+        if pos < 0 or pos >= self.size:
+            raise IndexError(f"position {pos} out of range 0..{self.size - 1}")
+        path: list[tuple[Expr, int]] = []
+        e = self
+        while pos:
+            pos -= 1
+            args = e.args
+            a0 = args[0]
+            if pos < a0.size:
+                path.append((e, 0))
+                e = a0
+            else:
+                pos -= a0.size
+                path.append((e, 1))
+                e = args[1]
+        for node, i in reversed(path):
+            args = node.args
+            if len(args) == 1:
+                new = make1(node.op, new)
+            elif i == 0:
+                new = make2(node.op, new, args[1])
+            else:
+                new = make2(node.op, args[0], new)
+        return new
+
+
+class _Building(_Slots):
+    """Mutable twin of :class:`Expr`: a node is filled in as ``_Building`` and then becomes an ``Expr``
+    by a ``__class__`` swap, three times cheaper than ``object.__setattr__`` on every slot."""
+
+    __slots__ = ()
+
+
+_obj_new = object.__new__
+_set = object.__setattr__
+# key -> weak reference; keys are (op, child, child) with the children themselves (identity-hashed, so
+# the tuple hash is computed in C). A dead node's key still holds its children until the next sweep.
+_table: dict[tuple[Any, ...], weakref.ReferenceType[Expr]] = {}
+_sweep_at = 1 << 16
+
+
+def _sweep() -> None:
+    """Drop dead entries, repeatedly: dropping a dead parent's key can free its children in turn."""
+    global _sweep_at
+    while True:
+        dead = [k for k, r in _table.items() if r() is None]
+        for k in dead:
+            del _table[k]
+        if not dead:
+            break
+    _sweep_at = max(1 << 16, 2 * len(_table))
+
+
+def _new(op: str, args: tuple[Expr, ...], value: Any, vtype: str | None, key: tuple[Any, ...]) -> Expr:
+    e: Any = _obj_new(_Building)
+    e.op = op
+    e.args = args
+    e.value = value
+    e.vtype = vtype
+    if args:
+        size = 1
+        const = True
+        for a in args:
+            size += a.size
+            const = const and a.const
+        e.size = size
+        e.const = const
+    else:
+        e.size = 1
+        e.const = op != "var"
+    e._prefix = None
+    e._infix = None
+    e._vars = None
+    e.__class__ = Expr
+    if len(_table) >= _sweep_at:
+        _sweep()
+    _table[key] = weakref.ref(e)
+    return e  # type: ignore[no-any-return]
+
+
+def make(op: str, *args: Expr) -> Expr:
+    """The interned node ``op(*args)``. Arity is the caller's responsibility (the parsers check it)."""
+    key = (op, *args)
+    r = _table.get(key)
+    if r is not None:
+        e = r()
+        if e is not None:
+            return e
+    return _new(op, args, None, None, key)
+
+
+def make1(op: str, a: Expr) -> Expr:
+    """Fast path of :func:`make` for unary nodes."""
+    key = (op, a)
+    r = _table.get(key)
+    if r is not None:
+        e = r()
+        if e is not None:
+            return e
+    return _new(op, (a,), None, None, key)
+
+
+def make2(op: str, a: Expr, b: Expr) -> Expr:
+    """Fast path of :func:`make` for binary nodes."""
+    key = (op, a, b)
+    r = _table.get(key)
+    if r is not None:
+        e = r()
+        if e is not None:
+            return e
+    return _new(op, (a, b), None, None, key)
+
+
+def num(n: int) -> Expr:
+    """An integer literal. Negative values become ``neg(|n|)``: literals themselves are non-negative."""
+    if n < 0:
+        return make1("neg", num(-n))
+    key = ("int", n)
+    r = _table.get(key)
+    if r is not None:
+        e = r()
+        if e is not None:
+            return e
+    return _new("int", (), n, None, key)
+
+
+def var(name: str, vtype: str = "real") -> Expr:
+    """A variable of the given domain (``real``, ``int`` or ``nat``)."""
+    key = ("var", name, vtype)
+    r = _table.get(key)
+    if r is not None:
+        e = r()
+        if e is not None:
+            return e
+    return _new("var", (), name, vtype, key)
+
+
+def _pi() -> Expr:
+    return _new("pi", (), None, None, ("pi",))
+
+
+PI: Expr = _pi()
+ZERO: Expr = num(0)
+ONE: Expr = num(1)
+
+
+def _lift(o: Expr | int) -> Expr:
+    if isinstance(o, Expr):
+        return o
+    if isinstance(o, int) and not isinstance(o, bool):
+        return num(o)
+    raise TypeError(f"cannot use {o!r} in an expression")
+
+
+def intern_table_size() -> int:
+    """Number of entries in the intern table (live and not yet swept); for memory diagnostics."""
+    return len(_table)
+
+
+def retype(e: Expr, vtype: str) -> Expr:
+    """The same expression with every variable given domain ``vtype``."""
+    if e.op == "var":
+        return var(e.value, vtype) if e.vtype != vtype else e
+    if e.const or not e.args:
+        return e
+    return make(e.op, *(retype(a, vtype) for a in e.args))

@@ -1,0 +1,377 @@
+"""Tactics: applying a rule to a goal (paper B.2/B.3), their canonical text, and their enumeration.
+
+Canonical text::
+
+    add_comm -> 3                      # rewrite forward (L to R) at prefix position 3
+    add_sub_cancel <- 1 with B := y    # rewrite backward (R to L), giving the value of a free variable
+    le_trans with B := x + 1           # assertion (always at the root)
+
+Positions index the goal's prefix decomposition: 0 is the comparison, 1 its left side, and so on
+(an integer literal is one position).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from itertools import product
+
+from .exact import MAX_BITS
+from .expr import COMPARISON_OPS, INTEGER_ONLY, Expr, make2, num, retype
+from .parse import ParseError, Parser
+from .printing import to_infix
+from .rules import Rule, RuleSet
+from .theorem import Theorem
+
+
+class InvalidTactic(ValueError):
+    """A tactic that cannot be applied. ``kind`` is one of: ``syntax``, ``unknown_rule``, ``domain``,
+    ``direction``, ``position``, ``no_match``, ``substitution``, ``arith``."""
+
+    def __init__(self, reason: str, kind: str = "no_match"):
+        super().__init__(reason)
+        self.reason = reason
+        self.kind = kind
+
+
+_ARROWS = {"->": "fwd", "<-": "bwd"}
+_TACTIC_RE = re.compile(
+    r"^\s*(?P<rule>[A-Za-z_][A-Za-z0-9_.]*)\s*(?:(?P<arrow>->|<-)\s*(?P<pos>-?\d+))?\s*(?:(?P<with>with)\b(?P<subs>.*))?$",
+    re.S,
+)
+
+
+@dataclass(frozen=True)
+class Tactic:
+    """(rule, direction, position, substitutions) for a transformation; (rule, substitutions) for an
+    assertion. ``direction`` is ``"fwd"``/``"bwd"`` or ``None``; substitutions are sorted by name."""
+
+    rule: str
+    direction: str | None = None
+    position: int | None = None
+    subs: tuple[tuple[str, Expr], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.direction not in (None, "fwd", "bwd"):
+            raise InvalidTactic(f"direction must be 'fwd' or 'bwd', not {self.direction!r}", "direction")
+        if (self.direction is None) != (self.position is None):
+            raise InvalidTactic("a direction needs a position and vice versa", "direction")
+        if list(self.subs) != sorted(self.subs, key=lambda kv: kv[0]):
+            object.__setattr__(self, "subs", tuple(sorted(self.subs, key=lambda kv: kv[0])))
+
+    @staticmethod
+    def rewrite(rule: str, direction: str, position: int, **subs: Expr) -> Tactic:
+        return Tactic(rule, direction, position, tuple(subs.items()))
+
+    @staticmethod
+    def assertion(rule: str, **subs: Expr) -> Tactic:
+        return Tactic(rule, None, None, tuple(subs.items()))
+
+    def __str__(self) -> str:
+        s = self.rule
+        if self.direction is not None:
+            s += f" {'->' if self.direction == 'fwd' else '<-'} {self.position}"
+        if self.subs:
+            s += " with " + ", ".join(f"{k} := {to_infix(v)}" for k, v in self.subs)
+        return s
+
+    @staticmethod
+    def parse(text: str, domain: str = "real") -> Tactic:
+        """Parse canonical tactic text; :class:`InvalidTactic` (kind ``syntax``) on malformed text."""
+        m = _TACTIC_RE.match(text)
+        if m is None:
+            raise InvalidTactic(
+                f"cannot parse tactic {text!r}: expected 'RULE [-> POS | <- POS] [with VAR := EXPR, ...]'",
+                "syntax",
+            )
+        direction = _ARROWS[m.group("arrow")] if m.group("arrow") else None
+        position = int(m.group("pos")) if m.group("pos") is not None else None
+        subs: list[tuple[str, Expr]] = []
+        if m.group("with") is not None:
+            body = m.group("subs")
+            p = Parser(body, domain)
+            try:
+                while True:
+                    name = p.peek()
+                    if name is None or not (name[0].isalpha() or name[0] == "_"):
+                        raise p.error("expected a pattern variable name")
+                    p.i += 1
+                    p.expect(":=")
+                    subs.append((name, p.expr(0)))
+                    if p.peek() != ",":
+                        break
+                    p.i += 1
+                p.finish()
+            except ParseError as err:
+                raise InvalidTactic(f"bad substitution in tactic {text!r}: {err}", "syntax") from None
+            names = [k for k, _ in subs]
+            if len(set(names)) != len(names):
+                raise InvalidTactic(f"a variable is given twice in {text!r}", "syntax")
+        return Tactic(m.group("rule"), direction, position, tuple(subs))
+
+
+# --- application ----------------------------------------------------------------------------------------
+
+def _check_sub(name: str, e: Expr, domain: str) -> Expr:
+    if domain != "real":
+        e = retype(e, domain)
+    for node in e.subterms():
+        if node.op in COMPARISON_OPS:
+            raise InvalidTactic(f"substitution {name} := {to_infix(e)} is a statement, not a term", "substitution")
+        if domain == "real" and node.op in INTEGER_ONLY:
+            raise InvalidTactic(f"substitution {name} uses {node.op}, which needs int or nat", "substitution")
+        if node.op == "var" and node.vtype != domain:
+            raise InvalidTactic(f"substitution {name}: variable {node.value} is {node.vtype}, not {domain}",
+                                "substitution")
+    return e
+
+
+def _bind_free(rule: Rule, direction: str | None, tactic: Tactic, bindings: dict[str, Expr], domain: str) -> None:
+    free = rule.free[direction]
+    if not free and not tactic.subs:
+        return
+    given = dict(tactic.subs)
+    missing = [v for v in free if v not in given]
+    if missing:
+        raise InvalidTactic(
+            f"rule {rule.id} needs a value for {', '.join(missing)} (write 'with {missing[0]} := ...')",
+            "substitution",
+        )
+    extra = [k for k in given if k not in free]
+    if extra:
+        fixed = [k for k in extra if k in rule.variables()]
+        if fixed:
+            raise InvalidTactic(f"{', '.join(fixed)} of rule {rule.id} is fixed by the match and cannot be given",
+                                "substitution")
+        raise InvalidTactic(f"rule {rule.id} has no pattern variable {', '.join(extra)}", "substitution")
+    for k in free:
+        bindings[k] = _check_sub(k, given[k], domain)
+
+
+def _numeral_value(e: Expr) -> int | None:
+    if e.op == "int":
+        return int(e.value)
+    if e.op == "neg" and e.args[0].op == "int":
+        return -int(e.args[0].value)
+    return None
+
+
+def _numeral(v: int, domain: str) -> Expr:
+    if v < 0 and domain == "nat":
+        raise InvalidTactic("the result would be negative in the naturals", "arith")
+    if v.bit_length() > MAX_BITS:
+        raise InvalidTactic("the result is too large", "arith")
+    return num(v)
+
+
+def _arith(rule: Rule, direction: str, node: Expr, tactic: Tactic, domain: str) -> Expr:
+    op = rule.arith_op
+    assert op is not None
+    if direction == "fwd":
+        if node.op != op or len(node.args) != 2:
+            raise InvalidTactic(f"rule {rule.id} rewrites a {op} of two integer literals; found {to_infix(node)}")
+        a, b = (_numeral_value(x) for x in node.args)
+        if a is None or b is None:
+            raise InvalidTactic(f"rule {rule.id} needs integer literals on both sides of {to_infix(node)}")
+        if op == "add":
+            return _numeral(a + b, domain)
+        if op == "sub":
+            return _numeral(max(a - b, 0) if domain == "nat" else a - b, domain)
+        if op == "mul":
+            return _numeral(a * b, domain)
+        if b < 0:
+            raise InvalidTactic(f"rule {rule.id} only evaluates non-negative integer exponents", "arith")
+        if abs(a).bit_length() * b > MAX_BITS:
+            raise InvalidTactic("the result is too large", "arith")
+        return _numeral(a**b, domain)
+    # backward: c  ->  a op b with the value of a given
+    c = _numeral_value(node)
+    if c is None:
+        raise InvalidTactic(f"rule {rule.id} <- rewrites an integer literal; found {to_infix(node)}")
+    if op == "pow":
+        raise InvalidTactic(f"rule {rule.id} only rewrites forward", "direction")
+    given = dict(tactic.subs)
+    if set(given) != {"A"}:
+        raise InvalidTactic(f"rule {rule.id} <- needs exactly 'with A := <integer literal>'", "substitution")
+    a = _numeral_value(given["A"])
+    if a is None:
+        raise InvalidTactic(f"rule {rule.id}: A must be an integer literal", "substitution")
+    if op == "add":
+        b = c - a
+    elif op == "sub":
+        b = a - c
+        if domain == "nat" and a < c:
+            raise InvalidTactic(f"{a} - x cannot equal {c} in the naturals", "arith")
+    else:
+        if a == 0 or c % a:
+            raise InvalidTactic(f"{c} is not {a} times an integer", "arith")
+        b = c // a
+    if domain == "nat" and b < 0:
+        raise InvalidTactic("the other operand would be negative in the naturals", "arith")
+    return make2(op, _numeral(a, domain), _numeral(b, domain))
+
+
+def apply(thm: Theorem, tactic: Tactic | str, rules: RuleSet) -> list[Theorem]:
+    """The subgoals of ``thm`` after ``tactic``: for a transformation the rewritten goal followed by the
+    rule's instantiated hypotheses; for an assertion the instantiated hypotheses (none: the goal is
+    proved). Raises :class:`InvalidTactic` with the reason when the tactic does not apply."""
+    if isinstance(tactic, str):
+        tactic = Tactic.parse(tactic, thm.domain)
+    rule = rules.get(tactic.rule)
+    if rule is None:
+        raise InvalidTactic(f"unknown rule {tactic.rule!r} in rule set {rules.name!r}", "unknown_rule")
+    if rules.domain != thm.domain:
+        raise InvalidTactic(f"rule set {rules.name!r} is over {rules.domain}; the goal is over {thm.domain}",
+                            "domain")
+    goal = thm.goal
+    if rule.kind == "assert":
+        if tactic.direction is not None:
+            raise InvalidTactic(f"{rule.id} is an assertion: it takes no direction or position", "direction")
+        b = rule.match[None](goal)
+        if b is None:
+            assert rule.concl is not None
+            raise InvalidTactic(f"the goal {to_infix(goal)} does not match {to_infix(rule.concl)} ({rule.id})")
+        _bind_free(rule, None, tactic, b, thm.domain)
+        return [Theorem(h(b), thm.hyps, thm.domain) for h in rule.hyp_build]
+    direction, pos = tactic.direction, tactic.position
+    if direction is None or pos is None:
+        raise InvalidTactic(f"{rule.id} is a transformation: give a direction and a position (e.g. '{rule.id} -> 1')",
+                            "direction")
+    if pos < 0 or pos >= goal.size:
+        raise InvalidTactic(f"position {pos} is out of range: the goal has positions 0..{goal.size - 1}", "position")
+    node = goal.at(pos)
+    if rule.kind == "arith":
+        new = _arith(rule, direction, node, tactic, thm.domain)
+        return [thm.with_goal(goal.replace_at(pos, new))]
+    if rule.relational:
+        if pos != 0:
+            raise InvalidTactic(f"{rule.id} rewrites a whole comparison: its position must be 0", "position")
+    elif node.op in COMPARISON_OPS:
+        raise InvalidTactic(f"position {pos} is the comparison; {rule.id} rewrites terms", "position")
+    b = rule.match[direction](node)
+    if b is None:
+        raise InvalidTactic(
+            f"{to_infix(node)} at position {pos} does not match {to_infix(rule.source(direction))} ({rule.id})"
+        )
+    _bind_free(rule, direction, tactic, b, thm.domain)
+    new_node = rule.build[direction](b)
+    hyps, domain = thm.hyps, thm.domain
+    out = [Theorem(goal.replace_at(pos, new_node) if pos else new_node, hyps, domain)]
+    for h in rule.hyp_build:
+        out.append(Theorem(h(b), hyps, domain))
+    return out
+
+
+# --- enumeration ----------------------------------------------------------------------------------------
+
+Triple = tuple[Rule, "str | None", int]
+
+
+def applicable_triples(thm: Theorem, rules: RuleSet) -> list[tuple[Rule, str | None, int]]:
+    """Every (rule, direction, position) whose source pattern matches the goal at that position.
+
+    Assertions come with direction ``None`` and position 0. Rules whose free variables need values are
+    included (they match; :func:`applicable` adds candidate substitutions). Symmetric rewrites
+    (``A + B == B + A``) are listed in the forward direction only.
+    """
+    if rules.domain != thm.domain:
+        return []
+    goal = thm.goal
+    out: list[tuple[Rule, str | None, int]] = []
+    append = out.append
+    for r, d, t in rules.relational.get(goal.op, ()):
+        if t(goal):
+            append((r, d, 0))
+    for r, t in rules.asserts.get(goal.op, ()):
+        if t(goal):
+            append((r, None, 0))
+    by_head = rules.by_head
+    anywhere = rules.anywhere
+    stack = list(reversed(goal.args))
+    pop = stack.pop
+    push = stack.append
+    pos = 0
+    while stack:
+        node = pop()
+        pos += 1
+        cands = by_head.get(node.op)
+        if cands:
+            for r, d, t in cands:
+                if t(node):
+                    append((r, d, pos))
+        for r, d in anywhere:
+            append((r, d, pos))
+        args = node.args
+        if args:
+            if len(args) == 2:
+                push(args[1])
+            push(args[0])
+    return out
+
+
+def substitution_candidates(thm: Theorem, limit: int | None = None) -> list[Expr]:
+    """Distinct non-comparison subterms of the goal and hypotheses, smallest first (deterministic)."""
+    seen: dict[Expr, None] = {}
+    for root in (thm.goal, *thm.hyps):
+        for node in root.subterms():
+            if node.op not in COMPARISON_OPS:
+                seen.setdefault(node, None)
+    out = sorted(seen, key=lambda e: (e.size, e.key))
+    return out[:limit] if limit is not None else out
+
+
+def applicable(
+    thm: Theorem,
+    rules: RuleSet,
+    candidates: Sequence[Expr] | None = None,
+    max_per_triple: int = 64,
+) -> list[Tactic]:
+    """Every applicable tactic: each (rule, direction, position) of :func:`applicable_triples`, with the
+    values of free pattern variables drawn from ``candidates`` (default: subterms of the goal and
+    hypotheses), at most ``max_per_triple`` combinations each. Every returned tactic applies."""
+    triples = applicable_triples(thm, rules)
+    cands: Sequence[Expr] | None = candidates
+    numerals: list[Expr] | None = None
+    out: list[Tactic] = []
+    for rule, d, pos in triples:
+        free = rule.free_variables(d)
+        p = None if d is None else pos
+        if not free:
+            out.append(Tactic(rule.id, d, p))
+            continue
+        if rule.kind == "arith":
+            if numerals is None:
+                pool = cands if cands is not None else substitution_candidates(thm)
+                numerals = [e for e in pool if _numeral_value(e) is not None] or [num(1)]
+                if num(1) not in numerals:
+                    numerals.append(num(1))
+            for a in numerals:
+                tac = Tactic(rule.id, d, p, (("A", a),))
+                try:
+                    apply(thm, tac, rules)
+                except InvalidTactic:
+                    continue
+                out.append(tac)
+            continue
+        if cands is None:
+            cands = substitution_candidates(thm)
+        for n, combo in enumerate(product(cands, repeat=len(free))):
+            if n >= max_per_triple:
+                break
+            out.append(Tactic(rule.id, d, p, tuple(zip(free, combo))))
+    return out
+
+
+def is_numeral(e: Expr) -> bool:
+    return _numeral_value(e) is not None
+
+
+def numeral_value(e: Expr) -> Fraction | None:
+    v = _numeral_value(e)
+    return None if v is None else Fraction(v)
+
+
+def rules_used(tactics: Iterable[Tactic]) -> list[str]:
+    return list(dict.fromkeys(t.rule for t in tactics))
