@@ -46,10 +46,10 @@ def _ev(e: Expr, domain: str) -> Fraction:
     if op == "abs":
         return abs(_ev(args[0], domain))
     if op == "inv":
-        x = _ev(args[0], domain)
-        if x == 0:
+        v = _ev(args[0], domain)
+        if v == 0:
             raise _NOT
-        return 1 / x
+        return 1 / v
     if len(args) != 2 or op in ("dvd",):
         raise _NOT
     a = _ev(args[0], domain)

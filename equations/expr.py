@@ -51,6 +51,10 @@ class _Slots:
 
     __slots__ = ("__weakref__", "_infix", "_prefix", "_vars", "args", "const", "op", "size", "value", "vtype")
 
+    _infix: str | None
+    _prefix: str | None
+    _vars: frozenset[str] | None
+
 
 class Expr(_Slots):
     """A node of an expression tree. Build with :func:`make`, :func:`num`, :func:`var`, never directly.
@@ -151,7 +155,7 @@ class Expr(_Slots):
             elif not self.args or self.const:
                 v = frozenset()
             else:
-                v = frozenset().union(*(a.variables() for a in self.args))
+                v = frozenset[str]().union(*(a.variables() for a in self.args))
             object.__setattr__(self, "_vars", v)
         return v
 

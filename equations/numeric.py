@@ -18,6 +18,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import mpmath
@@ -217,8 +218,8 @@ def compare(op: str, a: Any, b: Any, domain: str = "real") -> bool:
     count as equal."""
     if domain != "real":
         if op == "dvd":
-            return b == 0 if a == 0 else b % a == 0
-        return {"eq": a == b, "ne": a != b, "lt": a < b, "le": a <= b, "gt": a > b, "ge": a >= b}[op]
+            return bool(b == 0) if a == 0 else bool(b % a == 0)
+        return bool({"eq": a == b, "ne": a != b, "lt": a < b, "le": a <= b, "gt": a > b, "ge": a >= b}[op])
     if op == "dvd":
         raise ValueError("divides is an integer relation")
     scale = max(mpmath.mpf(1), abs(a), abs(b))
@@ -396,7 +397,7 @@ def check_theorem(
                 ok = holds(thm.goal, env, "partial", thm.domain)
             except Undefined:
                 continue
-            if not ok and not recheck(lambda env=env: holds(thm.goal, env, "partial", thm.domain), dps):
+            if not ok and not recheck(partial(holds, thm.goal, env, "partial", thm.domain), dps):
                 return CheckResult(False, good, f"false at {_fmt_env(env)}")
             good += 1
             if good >= n_points:

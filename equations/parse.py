@@ -11,9 +11,9 @@ import re
 
 from .expr import (
     ARITY,
-    DOMAINS,
     BINARY_FUNCTIONS,
     COMPARISONS,
+    DOMAINS,
     FUNCTIONS,
     RESERVED,
     Expr,
@@ -58,6 +58,11 @@ _REAL_ONLY = frozenset(f for f in FUNCTIONS if f != "abs")
 _DOMAIN_PREFIX = re.compile(r"\s*(real|int|nat)\s*:(?!=)")
 
 
+#: Variable leaves by name (strong references: variables are few and tiny), per domain.
+_LEAF_LIMIT = 4096
+_leaf_cache: dict[str, dict[str, Expr]] = {d: {} for d in DOMAINS}
+
+
 def _check_domain(domain: str) -> None:
     if domain not in DOMAINS:
         raise ValueError(f"unknown domain {domain!r}; expected one of {', '.join(DOMAINS)}")
@@ -66,7 +71,7 @@ def _check_domain(domain: str) -> None:
 class Parser:
     """A cursor over the tokens of one text; reusable by the rule and tactic parsers."""
 
-    __slots__ = ("domain", "i", "n", "text", "toks")
+    __slots__ = ("domain", "i", "leaves", "n", "text", "toks")
 
     def __init__(self, text: str, domain: str = "real"):
         self.text = text
@@ -74,6 +79,7 @@ class Parser:
         self.n = len(self.toks)
         self.i = 0
         self.domain = domain
+        self.leaves = _leaf_cache[domain]
 
     # -- errors ----------------------------------------------------------------------------------------
     def column(self, k: int) -> int:
@@ -111,7 +117,10 @@ class Parser:
         t = toks[k]
         self.i = k + 1
         c = t[0]
-        if c.isdigit():
+        leaf = self.leaves.get(t)
+        if leaf is not None and (k + 1 >= self.n or toks[k + 1] != "("):
+            left = leaf
+        elif c.isdigit():
             left = num(int(t))
         elif c.isalpha() or c == "_":
             left = self._name(t, k)
@@ -168,7 +177,10 @@ class Parser:
             raise self.error(f"{t!r} is a reserved word and cannot be a variable", k)
         if self.peek() == "(":
             raise self.error(f"unknown function {t!r}", k)
-        return var(t, self.domain)
+        leaf = var(t, self.domain)
+        if len(self.leaves) < _LEAF_LIMIT:
+            self.leaves[t] = leaf
+        return leaf
 
     def statement(self) -> Expr:
         """``expr CMP expr`` or ``divides(a, b)``."""
@@ -299,6 +311,7 @@ def _parse_prefix(toks: list[str], domain: str) -> Expr:
     arity = _PREFIX_ARITY
     table = _expr_table
     new = _expr_new
+    leaves = _leaf_cache[domain]
     stack: list[Expr] = []
     push = stack.append
     pop = stack.pop
@@ -307,7 +320,28 @@ def _parse_prefix(toks: list[str], domain: str) -> Expr:
     for tok in reversed(toks):
         k -= 1
         a = arity.get(tok)
-        if a == 2:
+        if a is None:
+            leaf = leaves.get(tok)
+            if leaf is not None and not digits:
+                push(leaf)
+            elif tok in _DIGITS:
+                digits.append(tok)
+            elif tok == "INT+" or tok == "INT-":
+                if not digits:
+                    raise ParseError(f"{tok} without digits", token=k)
+                value = int("".join(reversed(digits))) if len(digits) > 1 else int(digits[0])
+                digits.clear()
+                push(num(-value if tok == "INT-" else value))
+            elif digits:
+                raise ParseError(f"digits not preceded by INT+ before {tok!r}", token=k + 1)
+            elif tok in RESERVED or not (tok[0].isalpha() or tok[0] == "_") or not tok.replace("_", "a").isalnum():
+                raise ParseError(f"invalid prefix token {tok!r}", token=k)
+            else:
+                leaf = var(tok, domain)
+                if len(leaves) < _LEAF_LIMIT:
+                    leaves[tok] = leaf
+                push(leaf)
+        elif a == 2:
             if len(stack) < 2 or digits:
                 raise _prefix_error(tok, k, stack, digits)
             x = pop()
@@ -324,24 +358,10 @@ def _parse_prefix(toks: list[str], domain: str) -> Expr:
             r = table.get(key)
             e = r() if r is not None else None
             push(e if e is not None else new(tok, (x,), None, None, key))
-        elif a == 0:  # pi
+        else:  # pi
             if digits:
                 raise _prefix_error(tok, k, stack, digits)
             push(_PI)
-        elif tok in _DIGITS:
-            digits.append(tok)
-        elif tok == "INT+" or tok == "INT-":
-            if not digits:
-                raise ParseError(f"{tok} without digits", token=k)
-            value = int("".join(reversed(digits)))
-            digits.clear()
-            push(num(-value if tok == "INT-" else value))
-        elif tok in RESERVED or not (tok[0].isalpha() or tok[0] == "_") or not tok.replace("_", "a").isalnum():
-            raise ParseError(f"invalid prefix token {tok!r}", token=k)
-        else:
-            if digits:
-                raise ParseError(f"digits not preceded by INT+ before {tok!r}", token=k + 1)
-            push(var(tok, domain))
     if digits:
         raise ParseError("digits not preceded by INT+", token=0)
     if len(stack) != 1:

@@ -49,7 +49,7 @@ def _match_source(pattern: Expr, want_dict: bool) -> str:
             lines.append(f"    {names[0]} = {v}.args[0]")
         else:
             lines.append(f"    {', '.join(names)} = {v}.args")
-        for child, name in zip(p.args, names):
+        for child, name in zip(p.args, names, strict=True):
             visit(child, name)
 
     visit(pattern, "n0")
@@ -127,6 +127,6 @@ def match(pattern: Expr, node: Expr, bindings: Bindings | None = None) -> Bindin
             return False
         if p.op == "int":
             return bool(p.value == n.value)
-        return all(go(a, b) for a, b in zip(p.args, n.args))
+        return all(go(a, b) for a, b in zip(p.args, n.args, strict=True))
 
     return out if go(pattern, node) else None

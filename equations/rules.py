@@ -361,7 +361,7 @@ def load_rules(name_or_path: str | Path = "default") -> RuleSet:
     if key in _cache:
         return _cache[key]
     if key in _BUNDLED:
-        text = resources.files("equations").joinpath("rules_data", f"{key}.rules").read_text("utf-8")
+        text = resources.files("equations").joinpath("rules_data").joinpath(f"{key}.rules").read_text("utf-8")
         rs = parse_rules_text(text, f"{key}.rules", key)
     else:
         path = Path(key)

@@ -360,7 +360,7 @@ def applicable(
         for n, combo in enumerate(product(cands, repeat=len(free))):
             if n >= max_per_triple:
                 break
-            out.append(Tactic(rule.id, d, p, tuple(zip(free, combo))))
+            out.append(Tactic(rule.id, d, p, tuple(zip(free, combo, strict=True))))
     return out
 
 

@@ -1,0 +1,196 @@
+"""The ``equations`` command line.
+
+Bad input (unparsable goal, unknown rule set, invalid tactic, malformed proof file) prints one clear
+line on stderr and exits with status 2; a proof that does not check exits with status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .closing import closed_by
+from .parse import ParseError, parse
+from .proof import Proof, ProofError, check_proof
+from .rules import RuleError, RuleSet, bundled_rule_sets, load_rules
+from .tactics import InvalidTactic, Tactic, applicable, apply
+from .theorem import Theorem
+
+
+class UsageError(Exception):
+    """Bad input from the user: reported on one line, exit status 2."""
+
+
+def _rules(name: str) -> RuleSet:
+    try:
+        return load_rules(name)
+    except (FileNotFoundError, RuleError) as err:
+        raise UsageError(str(err)) from None
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    if args.set is None:
+        print(f"{'rule set':10s} {'domain':6s} {'rules':>5s}  categories")
+        for name in bundled_rule_sets():
+            rs = load_rules(name)
+            print(f"{name:10s} {rs.domain:6s} {len(rs):5d}  {', '.join(rs.categories())}")
+        print("\nequations rules --set NAME lists a set's rules; --check tests each one numerically")
+        return 0
+    rs = _rules(args.set)
+    shown = [r for r in rs if args.category is None or r.category == args.category]
+    if args.category is not None and not shown:
+        raise UsageError(f"no category {args.category!r} in {rs.name}; categories: {', '.join(rs.categories())}")
+    if args.check:
+        from .soundness import check_rule
+
+        bad = 0
+        for r in shown:
+            res = check_rule(r, n_points=args.points)
+            if not res.ok:
+                bad += 1
+                print(f"FAIL {r.id}: {res.message}")
+        print(f"{len(shown) - bad}/{len(shown)} rules pass ({args.points} points each, 50 digits, "
+              "partial, Lean and Coq semantics)")
+        return 1 if bad else 0
+    for r in shown:
+        print(f"{r.id:32s} {r.category:13s} {r.kind:7s} {r.statement()}")
+    counts = rs.counts()
+    print(f"\n{len(shown)} rules", "; ".join(
+        f"{c}: {v['transformation']} transformations, {v['assertion']} assertions" for c, v in counts.items()
+        if args.category is None or c == args.category))
+    return 0
+
+
+def cmd_apply(args: argparse.Namespace) -> int:
+    rs = _rules(args.rules)
+    thm = parse_or_fail(args.goal)
+    try:
+        tac = Tactic.parse(args.tactic, thm.domain)
+        subgoals = apply(thm, tac, rs)
+    except InvalidTactic as err:
+        raise UsageError(f"invalid tactic: {err.reason}") from None
+    if not subgoals:
+        print("no subgoals: the goal is proved")
+    for i, sub in enumerate(subgoals):
+        why = closed_by(sub, rs)
+        print(f"{i}: {sub}" + (f"    [closed: {why}]" if why else ""))
+    return 0
+
+
+def cmd_tactics(args: argparse.Namespace) -> int:
+    rs = _rules(args.rules)
+    thm = parse_or_fail(args.goal)
+    tacs = applicable(thm, rs, max_per_triple=args.max_subs)
+    for t in tacs:
+        print(t)
+    print(f"{len(tacs)} applicable tactics", file=sys.stderr)
+    return 0
+
+
+def parse_or_fail(text: str) -> Theorem:
+    try:
+        return parse(text)
+    except ParseError as err:
+        raise UsageError(f"cannot parse goal: {err}") from None
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    if not path.exists():
+        raise UsageError(f"no such file: {path}")
+    ok = bad = 0
+    for lineno, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise UsageError(f"{path}:{lineno}: not JSON: {err}") from None
+        if not isinstance(rec, dict) or "theorem" not in rec:
+            raise UsageError(f"{path}:{lineno}: each line needs a 'theorem' and a 'proof'")
+        rs = _rules(rec.get("rules", args.rules))
+        try:
+            thm = parse(rec["theorem"])
+            proof = None if rec.get("proof") is None else Proof.from_json(rec["proof"], thm.domain)
+        except (ParseError, InvalidTactic, ProofError) as err:
+            raise UsageError(f"{path}:{lineno}: {err}") from None
+        name = rec.get("id", f"line {lineno}")
+        try:
+            check_proof(thm, proof, rs)
+            ok += 1
+            if args.verbose:
+                print(f"ok    {name}")
+        except ProofError as err:
+            bad += 1
+            print(f"FAIL  {name}: {err}")
+    print(f"{ok} passed, {bad} failed")
+    return 1 if bad else 0
+
+
+def cmd_identities(args: argparse.Namespace) -> int:
+    import importlib
+
+    identities = importlib.import_module("equations.identities")
+    try:
+        items = identities.load(category=args.category)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    for it in items:
+        print(f"{it.id:16s} {it.difficulty:7s} {it.text}")
+    print(f"\n{len(items)} identities", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="equations", description="The Equations theorem-proving environment.")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("rules", help="list rule sets, or the rules of one set")
+    p.add_argument("--set", help="a bundled rule set (default, nat, int) or a rule file")
+    p.add_argument("--category", help="only this category")
+    p.add_argument("--check", action="store_true", help="check every rule numerically (mpmath, 50 digits)")
+    p.add_argument("--points", type=int, default=20, help="random points per rule for --check")
+    p.set_defaults(fn=cmd_rules)
+
+    p = sub.add_parser("apply", help="apply a tactic to a goal and print the subgoals")
+    p.add_argument("goal", help="e.g. 'x + 0 == x'")
+    p.add_argument("tactic", help="e.g. 'add_zero -> 1'")
+    p.add_argument("--rules", default="default")
+    p.set_defaults(fn=cmd_apply)
+
+    p = sub.add_parser("tactics", help="list every applicable tactic for a goal")
+    p.add_argument("goal")
+    p.add_argument("--rules", default="default")
+    p.add_argument("--max-subs", type=int, default=8, help="substitution choices per (rule, direction, position)")
+    p.set_defaults(fn=cmd_tactics)
+
+    p = sub.add_parser("check", help="check proofs in a JSONL file ({'theorem', 'proof', 'rules'?, 'id'?})")
+    p.add_argument("file")
+    p.add_argument("--rules", default="default", help="rule set for lines that do not name one")
+    p.add_argument("-v", "--verbose", action="store_true")
+    p.set_defaults(fn=cmd_check)
+
+    p = sub.add_parser("identities", help="list the Identities evaluation set")
+    p.add_argument("--category")
+    p.set_defaults(fn=cmd_identities)
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = build_parser()
+    args = ap.parse_args(argv)
+    try:
+        code: int = args.fn(args)
+        return code
+    except UsageError as err:
+        print(f"equations {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
