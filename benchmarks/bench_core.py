@@ -143,7 +143,7 @@ def main() -> None:
     print(f"prefix parses/s (cold)  {cold_prefix:>12,.0f}   (texts never seen: no memo, nothing interned)")
     print(f"prefix prints/s         {rate(run_prefix_print, s):>12,.0f}   (target >= 300,000; original 158,000) "
           "printed before")
-    pre, inf = cold_texts("b")
+    pre, _ = cold_texts("b")
     fresh = [eq.parse_prefix(t) for t in pre]
     t0 = time.perf_counter()
     for g in fresh:
