@@ -24,6 +24,20 @@ from .theorem import Theorem
 
 __version__ = "0.1.0"
 
+
+def _register_gym_envs() -> None:
+    """Register the gymnasium environments when the ``rl`` extra is installed (a no-op otherwise)."""
+    import importlib.util
+
+    if importlib.util.find_spec("gymnasium") is None:
+        return
+    from .envs import register_envs
+
+    register_envs()
+
+
+_register_gym_envs()
+
 __all__ = [
     "PI",
     "Expr",

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .closing import is_closed
 from .printing import to_infix
@@ -29,12 +28,12 @@ class ProofError(ValueError):
         self.reason = message
 
 
-@dataclass(frozen=True)
-class Proof:
-    """A proof step: ``tactic`` applied to the current goal, then one entry per resulting subgoal."""
+class Proof(NamedTuple):
+    """A proof step: ``tactic`` applied to the current goal, then one entry per resulting subgoal
+    (``None`` when that subgoal closes automatically). A named tuple: cheap to build and compare."""
 
     tactic: Tactic
-    children: tuple[Proof | None, ...] = field(default=())
+    children: tuple[Proof | None, ...] = ()
 
     @property
     def size(self) -> int:

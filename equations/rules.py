@@ -256,10 +256,39 @@ class RuleSet:
                     if self.domain != "nat":
                         by_head.setdefault("neg", []).append((r, "bwd", _is_numeral))
         self.by_head = by_head
+        # second-level index: (head, child heads) -> the by_head entries whose pattern children can match
+        self._req: dict[int, tuple[str | None, ...] | None] = {}
+        for entries in by_head.values():
+            for r, d, t in entries:
+                if r.kind == "rewrite":
+                    src = r.source(d)
+                    self._req[id(t)] = tuple(None if a.op == "var" else a.op for a in src.args)
+        self._by_sig: dict[tuple[str, ...], list[tuple[Rule, str, Tester]]] = {}
         self.anywhere = anywhere
         self.relational = relational
         self.asserts = asserts
         self.closers = closers
+
+    def candidates(self, e: Expr) -> list[tuple[Rule, str, Tester]]:
+        """The (rule, direction, tester) entries worth testing at node ``e``: same head symbol, and pattern
+        children whose head symbols are compatible with ``e``'s children (cached per signature)."""
+        args = e.args
+        if len(args) == 2:
+            key: tuple[str, ...] = (e.op, args[0].op, args[1].op)
+        elif len(args) == 1:
+            key = (e.op, args[0].op)
+        else:
+            key = (e.op,)
+        hit = self._by_sig.get(key)
+        if hit is None:
+            heads = key[1:]
+            hit = []
+            for entry in self.by_head.get(e.op, ()):
+                req = self._req.get(id(entry[2]))
+                if req is None or all(q is None or q == h for q, h in zip(req, heads, strict=False)):
+                    hit.append(entry)
+            self._by_sig[key] = hit
+        return hit
 
     def __getitem__(self, rule_id: str) -> Rule:
         return self.rules[rule_id]

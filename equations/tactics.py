@@ -287,7 +287,7 @@ def applicable_triples(thm: Theorem, rules: RuleSet) -> list[tuple[Rule, str | N
     for r, t in rules.asserts.get(goal.op, ()):
         if t(goal):
             append((r, None, 0))
-    by_head = rules.by_head
+    candidates = rules.candidates
     anywhere = rules.anywhere
     stack = list(reversed(goal.args))
     pop = stack.pop
@@ -296,11 +296,9 @@ def applicable_triples(thm: Theorem, rules: RuleSet) -> list[tuple[Rule, str | N
     while stack:
         node = pop()
         pos += 1
-        cands = by_head.get(node.op)
-        if cands:
-            for r, d, t in cands:
-                if t(node):
-                    append((r, d, pos))
+        for r, d, t in candidates(node):
+            if t(node):
+                append((r, d, pos))
         for r, d in anywhere:
             append((r, d, pos))
         args = node.args
@@ -311,14 +309,19 @@ def applicable_triples(thm: Theorem, rules: RuleSet) -> list[tuple[Rule, str | N
     return out
 
 
+def _size(e: Expr) -> int:
+    return e.size
+
+
 def substitution_candidates(thm: Theorem, limit: int | None = None) -> list[Expr]:
-    """Distinct non-comparison subterms of the goal and hypotheses, smallest first (deterministic)."""
+    """Distinct non-comparison subterms of the goal and hypotheses, smallest first, ties in order of first
+    occurrence (deterministic: a stable sort of a prefix-order walk)."""
     seen: dict[Expr, None] = {}
     for root in (thm.goal, *thm.hyps):
         for node in root.subterms():
             if node.op not in COMPARISON_OPS:
-                seen.setdefault(node, None)
-    out = sorted(seen, key=lambda e: (e.size, e.key))
+                seen[node] = None
+    out = sorted(seen, key=_size)
     return out[:limit] if limit is not None else out
 
 

@@ -1,0 +1,53 @@
+"""A masked random agent on the Equations gymnasium environment, and a scripted proof of figure 8.
+
+Run: python examples/gym_random_agent.py [--episodes 20] [--seed 0]
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import gymnasium as gym
+import numpy as np
+
+import equations as eq  # registers equations/Equations-v0 and equations/EquationsText-v0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--episodes", type=int, default=20)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+
+    env = gym.make("equations/Equations-v0", max_steps=30, render_mode="ansi")
+    rng = np.random.default_rng(args.seed)
+    obs, info = env.reset(seed=args.seed)
+    proved = 0
+    for episode in range(args.episodes):
+        done = False
+        while not done:
+            action = rng.choice(np.flatnonzero(obs["action_mask"]))  # uniform over valid actions
+            obs, reward, terminated, truncated, info = env.step(action)
+            done = terminated or truncated
+        proved += int(terminated)
+        print(f"episode {episode:3d} {info['theorem_id']:16s} steps {info['steps']:3d} "
+              f"{'PROVED' if terminated else 'open goals: ' + str(info['open_goals'])}")
+        obs, info = env.reset()
+    print(f"random agent proved {proved}/{args.episodes}")
+
+    # A scripted agent: figure 8 of the paper, one text action a step.
+    text_env = gym.make("equations/EquationsText-v0", render_mode="ansi")
+    obs, info = text_env.reset(options={"theorem": "(x - y) - (x + y) + 2*y == 0"})
+    for tactic in ["sub_eq_add_neg -> 2", "neg_add -> 6", "add_assoc -> 2", "sub_eq_add_neg <- 2",
+                   "sub_eq_add_neg <- 3", "int_add <- 10 with A := 1", "mul_comm -> 9", "mul_add -> 9",
+                   "mul_one -> 10", "add_assoc -> 1", "sub_eq_add_neg -> 3", "add_assoc <- 2", "add_comm -> 8",
+                   "sub_eq_add_neg <- 8", "sub_self -> 8", "add_zero -> 2", "mul_one -> 7",
+                   "sub_eq_add_neg -> 3", "add_sub_cancel_left -> 2", "neg_add_cancel -> 1"]:
+        obs, reward, terminated, truncated, info = text_env.step(f"0: {tactic}")
+    print(text_env.render())
+    print("proof checker:", eq.check_proof(eq.parse("(x - y) - (x + y) + 2*y == 0"), info["proof"],
+                                           eq.load_rules("default")))
+
+
+if __name__ == "__main__":
+    main()
