@@ -7,6 +7,7 @@ line on stderr and exits with status 2; a proof that does not check exits with s
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from collections.abc import Sequence
@@ -131,8 +132,6 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_identities(args: argparse.Namespace) -> int:
-    import importlib
-
     identities = importlib.import_module("equations.identities")
     try:
         items = identities.load(category=args.category)
@@ -176,6 +175,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("identities", help="list the Identities evaluation set")
     p.add_argument("--category")
     p.set_defaults(fn=cmd_identities)
+
+    # Subcommands of the packages built on the core (generate, prove, evaluate). The core never imports
+    # them at module level; a package that is absent is skipped, one that is broken raises.
+    for module, hook in (("equations.generators.cli", "add_parser"), ("equations.agents.cli", "add_parsers")):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as err:
+            if err.name != module:
+                raise
+            continue
+        getattr(mod, hook)(sub)
     return ap
 
 
