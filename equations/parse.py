@@ -210,6 +210,15 @@ class Parser:
             hyps.append(self.statement())
         return tuple(hyps)
 
+    def tail(self) -> tuple[Expr, ...]:
+        """An optional ``| HYP; HYP ...`` and then the end of the text; returns the hypotheses."""
+        hyps: tuple[Expr, ...] = ()
+        if self.peek() == "|":
+            self.i += 1
+            hyps = self.hypotheses()
+        self.finish()
+        return hyps
+
     def finish(self) -> None:
         if self.i < self.n:
             raise self.error(f"unexpected {self.toks[self.i]!r}")
@@ -251,11 +260,7 @@ def _parse_theorem(text: str, domain: str | None) -> Theorem:
     p = Parser(body, dom)
     try:
         goal = p.statement()
-        hyps: tuple[Expr, ...] = ()
-        if p.peek() == "|":
-            p.i += 1
-            hyps = p.hypotheses()
-        p.finish()
+        hyps = p.tail()
     except ParseError as err:
         if offset and err.column is not None:
             raise ParseError(err.message, text, err.column + offset) from None

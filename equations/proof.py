@@ -8,7 +8,7 @@ entry per subgoal that tactic produces: a sub-proof, or ``None`` when the subgoa
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
 from .closing import is_closed
@@ -92,7 +92,7 @@ class Proof(NamedTuple):
         return Proof.from_dict(json.loads(data) if isinstance(data, str) else data, domain)
 
     @staticmethod
-    def chain(tactics: list[Tactic | str], domain: str = "real") -> Proof:
+    def chain(tactics: Sequence[Tactic | str], domain: str = "real") -> Proof:
         """A linear proof: each tactic applies to the first subgoal of the previous one, every other
         subgoal closing automatically (the shape of a random walk, or figure 8 of the paper)."""
         tacs = [Tactic.parse(t, domain) if isinstance(t, str) else t for t in tactics]

@@ -183,11 +183,7 @@ def parse_rule(text: str, category: str = "user", domain: str = "real", *, kind:
                 lhs, rhs = first.args
             else:
                 raise p.error("a rewrite is 'L == R' or 'C1 <=> C2' (two comparisons)")
-        hyps: tuple[Expr, ...] = ()
-        if p.peek() == "|":
-            p.i += 1
-            hyps = p.hypotheses()
-        p.finish()
+        hyps = p.tail()
     except ParseError as err:
         raise RuleError(f"rule {rid}: {err}") from None
     rule = Rule(rid, kind, category, domain, hyps=hyps, lhs=lhs, rhs=rhs, concl=concl)

@@ -17,15 +17,8 @@ from pathlib import Path
 
 import equations as eq
 from equations.cli import main as cli
+from equations.paper import FIGURE8, FIGURE8_TACTICS
 from equations.soundness import check_rule
-
-FIGURE8 = "(x - y) - (x + y) + 2*y == 0"
-FIGURE8_TACTICS = [
-    "sub_eq_add_neg -> 2", "neg_add -> 6", "add_assoc -> 2", "sub_eq_add_neg <- 2", "sub_eq_add_neg <- 3",
-    "int_add <- 10 with A := 1", "mul_comm -> 9", "mul_add -> 9", "mul_one -> 10", "add_assoc -> 1",
-    "sub_eq_add_neg -> 3", "add_assoc <- 2", "add_comm -> 8", "sub_eq_add_neg <- 8", "sub_self -> 8",
-    "add_zero -> 2", "mul_one -> 7", "sub_eq_add_neg -> 3", "add_sub_cancel_left -> 2", "neg_add_cancel -> 1",
-]
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -11,6 +11,7 @@ import gymnasium as gym
 import numpy as np
 
 import equations as eq  # registers equations/Equations-v0 and equations/EquationsText-v0
+from equations.paper import FIGURE8, FIGURE8_TACTICS
 
 
 def main() -> None:
@@ -37,15 +38,11 @@ def main() -> None:
 
     # A scripted agent: figure 8 of the paper, one text action a step.
     text_env = gym.make("equations/EquationsText-v0", render_mode="ansi")
-    obs, info = text_env.reset(options={"theorem": "(x - y) - (x + y) + 2*y == 0"})
-    for tactic in ["sub_eq_add_neg -> 2", "neg_add -> 6", "add_assoc -> 2", "sub_eq_add_neg <- 2",
-                   "sub_eq_add_neg <- 3", "int_add <- 10 with A := 1", "mul_comm -> 9", "mul_add -> 9",
-                   "mul_one -> 10", "add_assoc -> 1", "sub_eq_add_neg -> 3", "add_assoc <- 2", "add_comm -> 8",
-                   "sub_eq_add_neg <- 8", "sub_self -> 8", "add_zero -> 2", "mul_one -> 7",
-                   "sub_eq_add_neg -> 3", "add_sub_cancel_left -> 2", "neg_add_cancel -> 1"]:
+    obs, info = text_env.reset(options={"theorem": FIGURE8})
+    for tactic in FIGURE8_TACTICS:
         obs, reward, terminated, truncated, info = text_env.step(f"0: {tactic}")
     print(text_env.render())
-    print("proof checker:", eq.check_proof(eq.parse("(x - y) - (x + y) + 2*y == 0"), info["proof"],
+    print("proof checker:", eq.check_proof(eq.parse(FIGURE8), info["proof"],
                                            eq.load_rules("default")))
 
 

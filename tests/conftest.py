@@ -59,10 +59,3 @@ def rules() -> eq.RuleSet:
 
 
 # Figure 8 of the paper, (x - y) - (x + y) + 2*y == 0, proved with elementary rules, one tactic a step.
-FIGURE8 = "(x - y) - (x + y) + 2*y == 0"
-FIGURE8_TACTICS = [
-    "sub_eq_add_neg -> 2", "neg_add -> 6", "add_assoc -> 2", "sub_eq_add_neg <- 2", "sub_eq_add_neg <- 3",
-    "int_add <- 10 with A := 1", "mul_comm -> 9", "mul_add -> 9", "mul_one -> 10", "add_assoc -> 1",
-    "sub_eq_add_neg -> 3", "add_assoc <- 2", "add_comm -> 8", "sub_eq_add_neg <- 8", "sub_self -> 8",
-    "add_zero -> 2", "mul_one -> 7", "sub_eq_add_neg -> 3", "add_sub_cancel_left -> 2", "neg_add_cancel -> 1",
-]

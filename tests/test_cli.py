@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIGURE8, FIGURE8_TACTICS
 
 import equations as eq
 from equations.cli import main
+from equations.paper import FIGURE8, FIGURE8_TACTICS
 
 
 def test_rules_listing(capsys: pytest.CaptureFixture[str]) -> None:
@@ -54,7 +54,7 @@ def test_check_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rules = eq.load_rules("default")
     thm = eq.parse(FIGURE8)
     good = eq.Proof.chain(FIGURE8_TACTICS)
-    bad = eq.Proof.chain(FIGURE8_TACTICS[:-1])
+    bad = eq.Proof.chain(list(FIGURE8_TACTICS[:-1]))
     f = tmp_path / "proofs.jsonl"
     f.write_text("\n".join(json.dumps(r) for r in [
         {"id": "fig8", "theorem": FIGURE8, "proof": good.to_dict(thm, rules)},

@@ -7,11 +7,11 @@ import pytest
 
 gym = pytest.importorskip("gymnasium")
 
-from conftest import FIGURE8, FIGURE8_TACTICS  # noqa: E402
 from gymnasium.utils.env_checker import check_env  # noqa: E402
 
 import equations as eq  # noqa: E402
 from equations.envs.actions import ActionIndex  # noqa: E402
+from equations.paper import FIGURE8, FIGURE8_TACTICS  # noqa: E402
 
 IDS = ["equations/Equations-v0", "equations/EquationsText-v0"]
 

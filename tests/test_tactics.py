@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import FIGURE8, FIGURE8_TACTICS, theorems
+from conftest import theorems
 from hypothesis import given, settings
 
 import equations as eq
+from equations.paper import FIGURE8, FIGURE8_TACTICS
 from equations.patterns import match
 
 
@@ -142,7 +143,7 @@ def test_proof_json_round_trip_records_goals(rules: eq.RuleSet) -> None:
 
 @pytest.mark.parametrize("drop", range(len(FIGURE8_TACTICS)))
 def test_dropping_any_step_fails(rules: eq.RuleSet, drop: int) -> None:
-    tactics = FIGURE8_TACTICS[:drop] + FIGURE8_TACTICS[drop + 1 :]
+    tactics = list(FIGURE8_TACTICS[:drop] + FIGURE8_TACTICS[drop + 1 :])
     with pytest.raises(eq.ProofError):
         eq.check_proof(eq.parse(FIGURE8), eq.Proof.chain(tactics), rules)
 
