@@ -121,6 +121,8 @@ class Parser:
         if leaf is not None and (k + 1 >= self.n or toks[k + 1] != "("):
             left = leaf
         elif c.isdigit():
+            if k + 1 < self.n and toks[k + 1] == ".":
+                raise self.error("decimal numbers are not supported: write a fraction such as 3/2", k + 1)
             left = num(int(t))
         elif c.isalpha() or c == "_":
             left = self._name(t, k)

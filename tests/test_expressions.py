@@ -85,6 +85,7 @@ def test_hypothesis_separators_and_domains() -> None:
         ("(x + 1 == 2", 8, "expected ')'"),
         ("nat: -a == 1", 6, "negation"),
         ("x == 1 $", 8, "unexpected '$'"),
+        ("x == 1.5", 7, "decimal numbers are not supported"),
     ],
 )
 def test_parse_errors_name_the_column(text: str, column: int, fragment: str) -> None:

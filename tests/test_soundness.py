@@ -79,3 +79,43 @@ def test_backward_soundness(thm: eq.Theorem, pick: int, seed: int, rules: eq.Rul
             truths = [_holds_at(s, env) for s in subgoals]
             if all(t is True for t in truths):
                 assert _holds_at(thm, env) in (True, None), f"{thm} via {tac} at {env}"
+
+
+def _int_statements(domain: str) -> st.SearchStrategy[eq.Expr]:
+    from equations.expr import make2, num, var
+
+    leaves = st.one_of(st.sampled_from(["a", "b", "c"]).map(lambda n: var(n, domain)), st.integers(0, 6).map(num))
+    terms = st.recursive(
+        leaves,
+        lambda ch: st.tuples(st.sampled_from(["add", "sub", "mul", "div", "mod", "gcd"]), ch, ch).map(
+            lambda t: make2(*t)),
+        max_leaves=6,
+    )
+    return st.tuples(st.sampled_from(["eq", "ne", "lt", "le", "dvd"]), terms, terms).map(lambda t: make2(*t))
+
+
+@pytest.mark.parametrize("domain", ["nat", "int"])
+def test_backward_soundness_over_the_integers(domain: str) -> None:
+    """Same property over ℕ (truncated subtraction, floor division) and ℤ, checked exhaustively on a grid."""
+    rules = eq.load_rules(domain)
+    values = range(0, 7) if domain == "nat" else range(-4, 5)
+
+    @settings(max_examples=150)
+    @given(stmt=_int_statements(domain), pick=st.integers(0, 10**6))
+    def prop(stmt: eq.Expr, pick: int) -> None:
+        thm = eq.Theorem(stmt, (), domain)
+        tacs = eq.applicable(thm, rules, max_per_triple=2)
+        if not tacs:
+            return
+        tac = tacs[pick % len(tacs)]
+        subgoals = eq.apply(thm, tac, rules)
+        for a in values:
+            for b in values:
+                env = {"a": a, "b": b, "c": (a * b) % 5}
+                try:
+                    if all(holds(s.goal, env, domain=domain) for s in subgoals):
+                        assert holds(thm.goal, env, domain=domain), f"{thm} via {tac} at {env}"
+                except Undefined:
+                    continue
+
+    prop()
