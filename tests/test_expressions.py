@@ -136,3 +136,15 @@ def test_operator_overloads_build_interned_trees() -> None:
     assert (x + 1) * y is eq.parse_expr("(x + 1)*y")
     assert -x**2 is eq.parse_expr("-x**2")
     assert make2("sub", num(2), x) is 2 - x
+
+
+def test_intern_table_stays_bounded_when_expressions_die() -> None:
+    """Weak interning: a long run that creates and drops trees keeps the table near its sweep threshold
+    (memory stays flat), while live trees stay unique."""
+    from equations.expr import intern_table_size
+
+    keep = eq.parse_expr("x + 1")
+    for i in range(200_000):
+        make2("add", var("x"), make2("mul", num(i + 10**6), var("y")))
+    assert intern_table_size() < 150_000
+    assert eq.parse_expr("x + 1") is keep
