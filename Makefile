@@ -14,7 +14,7 @@ PYTEST_ARGS ?= -m "not slow"
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[dev,rl]"
+	$(BIN)/python -m pip install -q -e ".[dev,rl,data]"
 	touch $(STAMP)
 
 lint: $(STAMP)
