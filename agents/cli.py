@@ -1,0 +1,136 @@
+"""``equations prove`` and ``equations evaluate``: wired into :mod:`equations.cli` by :func:`add_parsers`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def add_parsers(subparsers: Any) -> None:
+    """Add the ``prove`` and ``evaluate`` sub-commands to an argparse sub-parser collection."""
+    from .prover import CRITICS, POLICIES
+
+    p = subparsers.add_parser("prove", help="search for a proof with HyperTree Proof Search")
+    p.add_argument("goal", help="e.g. 'cos(x)**2 + sin(x)**2 == 1'")
+    p.add_argument("--budget", type=int, default=2000, help="maximum number of expansions")
+    p.add_argument("--policy", default="fast", help=f"tactic policy: {', '.join(POLICIES)}")
+    p.add_argument("--critic", default="constant", help=f"critic: {', '.join(CRITICS)}")
+    p.add_argument("--search", default="puct", choices=["puct", "rp"], help="search policy")
+    p.add_argument("--exploration", type=float, default=1.0, help="exploration constant c")
+    p.add_argument("--samples", type=int, default=None, help="tactics kept per expansion (default: all)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--rules", default="default")
+    p.add_argument("--objective", default="size", choices=["size", "depth"], help="minimal proof criterion")
+    p.add_argument("--json", action="store_true", help="also print the proof as JSON (for `equations check`)")
+    p.set_defaults(fn=cmd_prove)
+
+    p = subparsers.add_parser("evaluate", help="prove every theorem of a set; per-category table")
+    p.add_argument("--set", default="identities", help="'identities' or a file of theorems (one a line)")
+    p.add_argument("--category", help="only this category of the identities")
+    p.add_argument("--budget", type=int, default=2000)
+    p.add_argument("--attempts", type=int, default=1)
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--out", default="results.jsonl", help="results file (resumable: done ids are skipped)")
+    p.add_argument("--policy", default="fast", help=f"tactic policy: {', '.join(POLICIES)}")
+    p.add_argument("--critic", default="constant", help=f"critic: {', '.join(CRITICS)}")
+    p.add_argument("--search", default="puct", choices=["puct", "rp"])
+    p.add_argument("--exploration", type=float, default=1.0)
+    p.add_argument("--samples", type=int, default=None)
+    p.add_argument("--sample-params", action="store_true", help="draw search hyper-parameters from appendix C")
+    p.add_argument("--limit", type=int, default=None, help="only the first N theorems")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--rules", default="default")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.set_defaults(fn=cmd_evaluate)
+
+
+def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    from equations.cli import UsageError
+
+    if value not in allowed:
+        raise UsageError(f"unknown {name} {value!r}; expected one of {', '.join(allowed)}")
+
+
+def cmd_prove(args: argparse.Namespace) -> int:
+    import equations as eq
+    from equations.cli import UsageError
+
+    from .proofs import proof_steps
+    from .prover import CRITICS, POLICIES, prove
+    from .search import SearchParams
+
+    _check_choice("policy", args.policy, POLICIES)
+    _check_choice("critic", args.critic, CRITICS)
+    if args.budget < 1:
+        raise UsageError("--budget must be positive")
+    try:
+        rules = eq.load_rules(args.rules)
+    except (FileNotFoundError, eq.RuleError) as err:
+        raise UsageError(str(err)) from None
+    try:
+        thm = eq.parse(args.goal)
+    except eq.ParseError as err:
+        raise UsageError(f"cannot parse goal: {err}") from None
+    try:
+        params = SearchParams(expansions=args.budget, policy=args.search, exploration=args.exploration,
+                              num_samples=args.samples, seed=args.seed)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    res = prove(thm, rules, params=params, policy=args.policy, critic=args.critic, objective=args.objective)
+    st = res.stats
+    info = (f"{st.expansions} expansions, {st.nodes} nodes, {st.edges} tactics, {st.simulations} simulations, "
+            f"{st.seconds:.2f} s")
+    if not res.proved:
+        print(f"failed: no proof of {thm} ({info})")
+        return 1
+    if res.proof is None:
+        print(f"{thm} closes automatically ({eq.closed_by(thm, rules)}): no step needed")
+        return 0
+    print(f"proved {thm}: {res.size} steps, depth {res.depth} ({info}; first proof after {st.solved_at} "
+          "expansions)")
+    for i, (goal, tactic) in enumerate(proof_steps(thm, res.proof, rules), start=1):
+        print(f"{i:3d}. {goal}")
+        print(f"       {tactic}")
+    if args.json:
+        import json
+
+        print(json.dumps({"theorem": str(thm), "proof": res.proof.to_dict()}))
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from equations.cli import UsageError
+
+    from .evaluate import EvalConfig, evaluate, load_tasks, summary
+    from .prover import CRITICS, POLICIES
+
+    _check_choice("policy", args.policy, POLICIES)
+    _check_choice("critic", args.critic, CRITICS)
+    if args.budget < 1 or args.attempts < 1 or args.workers < 1:
+        raise UsageError("--budget, --attempts and --workers must be positive")
+    try:
+        tasks = load_tasks(args.set, args.category)
+    except (ValueError, FileNotFoundError) as err:
+        raise UsageError(str(err)) from None
+    if args.limit is not None:
+        tasks = tasks[: args.limit]
+    if not tasks:
+        raise UsageError("no theorems to evaluate")
+    cfg = EvalConfig(budget=args.budget, attempts=args.attempts, policy=args.policy, critic=args.critic,
+                     search_policy=args.search, exploration=args.exploration, num_samples=args.samples,
+                     rules=args.rules, seed=args.seed, sample_params=args.sample_params)
+    n_done = [0]
+
+    def progress(rec: dict[str, Any]) -> None:
+        n_done[0] += 1
+        if not args.quiet:
+            status = "proved" if rec["proved"] else "failed"
+            extra = f" size {rec['proof_size']}" if rec["proved"] else ""
+            print(f"[{n_done[0]}] {rec['id']}: {status}{extra} ({rec['expansions']} expansions, "
+                  f"{rec['seconds']:.1f} s)", file=sys.stderr, flush=True)
+
+    records = evaluate(tasks, Path(args.out), cfg, workers=args.workers, progress=progress)
+    print(summary(tasks, records, "identities" if args.set == "identities" else "file"))
+    return 0
