@@ -33,6 +33,7 @@ def write_atomic(path: Path, text: str) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--out", default="runs/demo", help="output directory")
+    ap.add_argument("--prove", type=int, default=8, help="identities to prove with HTPS")
     args = ap.parse_args()
     out = Path(args.out)
     rules = eq.load_rules("default")
@@ -70,13 +71,20 @@ def main() -> int:
     for r in rules.subset(categories=["trigonometry"]):
         res = check_rule(r)
         print(f"  {'ok ' if res.ok else 'BAD'} {r.id:22s} {r.statement()}")
-    try:
-        from equations import identities
+    from equations.agents import SearchParams, prove
 
-        items = identities.load()
-        print(f"\nIdentities evaluation set: {len(items)} statements in {len(identities.CATEGORIES)} categories")
-    except ImportError:
-        pass
+    from equations import identities
+
+    items = identities.load()
+    print(f"\nIdentities evaluation set: {len(items)} statements in {len(identities.CATEGORIES)} categories")
+    print("HyperTree Proof Search (non-learned policy, 300 expansions each) on a few of them:")
+    results = {}
+    for it in [i for i in items if i.difficulty == "easy"][:: 12][: args.prove]:
+        res = prove(it.theorem, rules, SearchParams(expansions=300, seed=0), policy="fast", critic="size")
+        results[it.id] = res.proved
+        status = f"proved, {res.size} steps" if res.proved else "not proved"
+        print(f"  {it.id:16s} {it.text:50s} {status} ({res.stats.expansions} expansions)")
+    print(identities.results_table(results, [i for i in items if i.id in results]))
     return 0
 
 
