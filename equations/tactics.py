@@ -58,8 +58,9 @@ class Tactic:
             raise InvalidTactic(f"direction must be 'fwd' or 'bwd', not {self.direction!r}", "direction")
         if (self.direction is None) != (self.position is None):
             raise InvalidTactic("a direction needs a position and vice versa", "direction")
-        if list(self.subs) != sorted(self.subs, key=lambda kv: kv[0]):
-            object.__setattr__(self, "subs", tuple(sorted(self.subs, key=lambda kv: kv[0])))
+        subs = self.subs
+        if len(subs) > 1 and any(subs[i][0] > subs[i + 1][0] for i in range(len(subs) - 1)):
+            object.__setattr__(self, "subs", tuple(sorted(subs, key=lambda kv: kv[0])))
 
     @staticmethod
     def rewrite(rule: str, direction: str, position: int, **subs: Expr) -> Tactic:

@@ -119,3 +119,20 @@ def test_backward_soundness_over_the_integers(domain: str) -> None:
                     continue
 
     prop()
+
+
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [
+        ("exp(-exp(x)) > 0", True),  # holds by margins far below any tolerance
+        ("exp(exp(exp(x))) > 0", True),  # overflowing points are skipped, not errors
+        ("sin(exp(exp(exp(x))))**2 <= 1", True),  # huge trigonometric arguments are skipped, not slow
+        ("exp(x) > 1 + x", False),  # false only at x = 0: an exact tie refutes a strict comparison
+        ("x**2 + 1 > 2*x", False),
+        ("cosh(x)**2 - sinh(x)**2 == 1", True),  # cancellation resolved by re-checking at higher precision
+    ],
+)
+def test_numeric_oracle_edge_cases(text: str, ok: bool) -> None:
+    from equations.numeric import check_theorem
+
+    assert check_theorem(eq.parse(text), n_points=20, dps=50).ok is ok

@@ -1,0 +1,349 @@
+"""Pieces shared by the generators: generated-theorem objects, canonical forms, seeds, rule-rarity
+sampling, the short assertion-chain prover for side conditions, and proof minimality checks."""
+
+from __future__ import annotations
+
+import gc
+import random
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from equations.closing import is_closed
+from equations.exact import decide
+from equations.expr import RESERVED, Expr
+from equations.proof import Proof, ProofError, check_proof
+from equations.rules import Rule, RuleSet
+from equations.tactics import Tactic
+from equations.theorem import Theorem
+
+
+@dataclass
+class Generated:
+    """One generated theorem with its backward proof (accepted by :func:`equations.check_proof`).
+
+    ``meta`` holds the generator name, its parameters, the seed, the index in the stream, and
+    generator-specific details (walk length, graph depth, ...).
+    """
+
+    theorem: Theorem
+    proof: Proof
+    rules_used: list[str]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        return self.proof.size
+
+    @property
+    def depth(self) -> int:
+        return self.proof.depth
+
+
+def derive_seed(seed: int, *parts: int) -> int:
+    """A 63-bit seed derived from ``seed`` and ``parts`` (numpy SeedSequence: stable across runs/platforms)."""
+    ss = np.random.SeedSequence([int(seed) & 0xFFFFFFFFFFFFFFFF, *[int(p) for p in parts]])
+    return int(ss.generate_state(2, dtype=np.uint64)[0] >> np.uint64(1))
+
+
+_VAR_RE = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
+
+
+def canonical_key(thm: Theorem) -> str:
+    """Text of the theorem with variables renamed in order of first occurrence (in the goal's infix text,
+    then the hypotheses'), hypotheses sorted: deduplication up to variable names and hypothesis order."""
+    texts = [str(thm.goal), *(str(h) for h in thm.hyps)]
+    order: dict[str, str] = {}
+    for t in texts:
+        for m in _VAR_RE.findall(t):
+            if m not in order and m not in RESERVED:
+                order[m] = f"v{len(order)}"
+    if not order:
+        return f"{thm.domain}: {texts[0]} | {'; '.join(sorted(texts[1:]))}"
+
+    def sub(m: re.Match[str]) -> str:
+        w = m.group(0)
+        return order.get(w, w)
+
+    out = [_VAR_RE.sub(sub, t) for t in texts]
+    return f"{thm.domain}: {out[0]} | {'; '.join(sorted(out[1:]))}"
+
+
+def rule_key(rule: Rule, direction: str | None) -> str:
+    return rule.id if direction is None else f"{rule.id}/{direction}"
+
+
+class Rarity:
+    """Rule usage counts and the 1/(count+1)^b sampling bias towards under-represented rules.
+
+    Generators also add a fraction of a count for each failed attempt to use a rule, so that rules which
+    rarely apply (their side conditions fail) are not retried forever once the easy rules are common."""
+
+    def __init__(self, bias: float = 1.0):
+        self.bias = bias
+        self.counts: dict[str, float] = {}
+
+    def weight(self, rule_id: str) -> float:
+        if self.bias == 0:
+            return 1.0
+        return float((self.counts.get(rule_id, 0) + 1) ** -self.bias)
+
+    def add(self, rule_ids: Sequence[str], amount: float = 1.0) -> None:
+        c = self.counts
+        for r in rule_ids:
+            c[r] = c.get(r, 0) + amount
+
+
+# --- side conditions: closing and short assertion chains -----------------------------------------------
+
+class SideProver:
+    """Proves side conditions by short assertion chains (depth-limited, first proof found).
+
+    A goal is closed when it is closed automatically; otherwise an assertion rule without free variables
+    (or a relational rewrite at the root without free variables) whose every subgoal is closed or proved
+    recursively, at most ``depth`` steps deep, exploring at most ``budget`` goals per call. ``refute``
+    (optional) says that a goal is numerically false where the hypotheses hold, which prunes the search.
+    Results are memoised per (goal, hypotheses, depth).
+    """
+
+    def __init__(self, rules: RuleSet, depth: int = 2, budget: int = 24, max_memo: int = 200_000):
+        self.rules = rules
+        self.depth = depth
+        self.budget = budget
+        self.max_memo = max_memo
+        self._memo: dict[tuple[Expr, tuple[Expr, ...], int], tuple[bool, Proof | None]] = {}
+        self._asserts: dict[str, list[tuple[Rule, Any, Any]]] = {}
+        for op, entries in rules.asserts.items():
+            self._asserts[op] = [(r, t, r.match[None]) for r, t in entries if r.hyps and not r.free[None]]
+        self._rel: dict[str, list[tuple[Rule, str]]] = {}
+        for op, rel in rules.relational.items():
+            self._rel[op] = [(r, d) for r, d, _ in rel if not r.free_variables(d)]
+        self._left = 0
+        self._refute: Any = None
+
+    def prove(self, goal: Expr, hyps: tuple[Expr, ...], domain: str,
+              refute: Any = None) -> tuple[bool, Proof | None]:
+        """(True, None) when closed automatically, (True, proof) when proved, (False, None) otherwise."""
+        self._left = self.budget
+        self._refute = refute
+        try:
+            return self._prove(goal, hyps, domain, self.depth)
+        finally:
+            self._refute = None
+
+    def _closed(self, goal: Expr, hyps: tuple[Expr, ...], domain: str) -> bool:
+        if goal in hyps:
+            return True
+        if goal.const and decide(goal, domain) is True:
+            return True
+        for t in self.rules.closers.get(goal.op, ()):
+            if t(goal):
+                return True
+        return False
+
+    def _prove(self, goal: Expr, hyps: tuple[Expr, ...], domain: str, depth: int) -> tuple[bool, Proof | None]:
+        if self._closed(goal, hyps, domain):
+            return _CLOSED
+        if depth <= 0:
+            return _FAIL
+        key = (goal, hyps, depth)
+        hit = self._memo.get(key)
+        if hit is not None:
+            return hit
+        if self._left <= 0:
+            return _FAIL
+        self._left -= 1
+        result = _FAIL
+        if goal.const and decide(goal, domain) is False:
+            pass
+        elif self._refute is not None and self._refute(goal):
+            pass
+        else:
+            result = self._search(goal, hyps, domain, depth)
+        if len(self._memo) >= self.max_memo:
+            self._memo.clear()
+        self._memo[key] = result
+        return result
+
+    def _search(self, goal: Expr, hyps: tuple[Expr, ...], domain: str, depth: int) -> tuple[bool, Proof | None]:
+        for r, t, m in self._asserts.get(goal.op, ()):
+            if not t(goal):
+                continue
+            b = m(goal)
+            children = self._all(tuple(h(b) for h in r.hyp_build), hyps, domain, depth - 1)
+            if children is not None:
+                return (True, Proof(Tactic(r.id), children))
+        if depth >= 2:
+            for r, d in self._rel.get(goal.op, ()):
+                b = r.match[d](goal)
+                if b is None:
+                    continue
+                subs = (r.build[d](b), *(h(b) for h in r.hyp_build))
+                children = self._all(subs, hyps, domain, depth - 1)
+                if children is not None:
+                    return (True, Proof(Tactic(r.id, d, 0), children))
+        return _FAIL
+
+    def _all(self, subs: tuple[Expr, ...], hyps: tuple[Expr, ...], domain: str,
+             depth: int) -> tuple[Proof | None, ...] | None:
+        out: list[Proof | None] = []
+        for s in subs:
+            ok, p = self._prove(s, hyps, domain, depth)
+            if not ok:
+                return None
+            out.append(p)
+        return tuple(out)
+
+
+_CLOSED: tuple[bool, Proof | None] = (True, None)
+_FAIL: tuple[bool, Proof | None] = (False, None)
+
+
+def hyps_used(proof: Proof | None, goal: Theorem, rules: RuleSet) -> set[Expr]:
+    """The hypotheses of ``goal`` that close leaves of ``proof`` (and are not closed otherwise)."""
+    from equations.tactics import apply
+
+    used: set[Expr] = set()
+    no_hyps = goal._replace(hyps=())
+    stack: list[tuple[Theorem, Proof | None]] = [(goal, proof)]
+    while stack:
+        g, p = stack.pop()
+        if p is None:
+            if g.goal in g.hyps and not is_closed(no_hyps._replace(goal=g.goal, domain=g.domain), rules):
+                used.add(g.goal)
+            continue
+        subs = apply(g, p.tactic, rules)
+        for i, s in enumerate(subs):
+            stack.append((s, p.children[i] if i < len(p.children) else None))
+    return used
+
+
+# --- minimality ------------------------------------------------------------------------------------------
+
+def step_paths(proof: Proof) -> Iterator[tuple[int, ...]]:
+    """Paths (child indices) of every step of a proof, root first."""
+    stack: list[tuple[Proof, tuple[int, ...]]] = [(proof, ())]
+    while stack:
+        p, path = stack.pop()
+        yield path
+        for i in range(len(p.children) - 1, -1, -1):
+            c = p.children[i]
+            if c is not None:
+                stack.append((c, (*path, i)))
+
+
+def drop_step(proof: Proof, path: tuple[int, ...]) -> Proof | None:
+    """The proof with the step at ``path`` removed: replaced by the proof of its first subgoal (a chain
+    loses one link) or by nothing (``None``) when that subgoal had no proof."""
+    if not path:
+        return proof.children[0] if proof.children else None
+    i = path[0]
+    kids = list(proof.children)
+    child = kids[i]
+    assert child is not None
+    kids[i] = drop_step(child, path[1:])
+    return Proof(proof.tactic, tuple(kids))
+
+
+def droppable_steps(thm: Theorem, proof: Proof, rules: RuleSet) -> list[tuple[int, ...]]:
+    """Steps whose removal still leaves a valid proof (empty for a minimal proof)."""
+    out = []
+    for path in step_paths(proof):
+        try:
+            check_proof(thm, drop_step(proof, path), rules)
+        except ProofError:
+            continue
+        out.append(path)
+    return out
+
+
+def minimize(thm: Theorem, proof: Proof, rules: RuleSet, max_rounds: int = 20) -> Proof:
+    """Remove droppable steps one at a time until none is left."""
+    for _ in range(max_rounds):
+        bad = droppable_steps(thm, proof, rules)
+        if not bad:
+            return proof
+        shorter = drop_step(proof, bad[0])
+        if shorter is None:
+            return proof
+        proof = shorter
+    return proof
+
+
+def choose_weighted(rng: random.Random, items: Sequence[Any], weights: Sequence[float]) -> Any:
+    return items[0] if len(items) == 1 else rng.choices(items, weights)[0]
+
+
+class MatchIndex:
+    """Where rules match in a statement: (rule, direction) -> positions, with per-node caching.
+
+    Term rewrites (and arithmetic) are matched at every term position, relational rewrites at position 0
+    of a comparison. Rules whose source is a bare pattern variable match everywhere and are returned
+    separately (``anywhere``) instead of being listed at every position.
+    """
+
+    def __init__(self, rules: RuleSet):
+        self.rules = rules
+        self.anywhere = [(r, d) for r, d in rules.anywhere]
+        self._cache: dict[Expr, list[tuple[Rule, str]]] = {}
+
+    def matches(self, node: Expr) -> list[tuple[Rule, str]]:
+        hit = self._cache.get(node)
+        if hit is None:
+            hit = [(r, d) for r, d, t in self.rules.candidates(node) if t(node)]
+            if len(self._cache) > 200_000:
+                self._cache.clear()
+            self._cache[node] = hit
+        return hit
+
+    def groups(self, root: Expr) -> tuple[dict[tuple[Rule, str], list[int]], list[int]]:
+        """({(rule, direction): positions}, term positions) for a statement or a term ``root``."""
+        from equations.expr import COMPARISON_OPS
+
+        groups: dict[tuple[Rule, str], list[int]] = {}
+        term_positions: list[int] = []
+        is_stmt = root.op in COMPARISON_OPS
+        if is_stmt:
+            for r, d, t in self.rules.relational.get(root.op, ()):
+                if t(root):
+                    groups.setdefault((r, d), []).append(0)
+        stack = [root]
+        pos = -1
+        matches = self.matches
+        while stack:
+            node = stack.pop()
+            pos += 1
+            args = node.args
+            if pos or not is_stmt:
+                term_positions.append(pos)
+                for key in matches(node):
+                    g = groups.get(key)
+                    if g is None:
+                        groups[key] = [pos]
+                    else:
+                        g.append(pos)
+            if args:
+                if len(args) == 2:
+                    stack.append(args[1])
+                stack.append(args[0])
+        return groups, term_positions
+
+
+@contextmanager
+def quiet_gc(threshold: tuple[int, int, int] = (100_000, 50, 1000)) -> Iterator[None]:
+    """Run with fewer garbage-collector passes (restored afterwards).
+
+    Generation allocates many small, mostly acyclic objects while its caches hold many live ones, so the
+    default thresholds make the collector rescan those caches constantly (about a third of the run time).
+    Used by the dataset writer and the benchmark; memory stays bounded because the caches are capped.
+    """
+    old = gc.get_threshold()
+    gc.set_threshold(*threshold)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)

@@ -1,0 +1,311 @@
+"""Dataset records and writers: JSONL always, Parquet with pyarrow (extra ``data``), sharded and resumable.
+
+A dataset directory holds ``shard-00000.jsonl`` (or ``.parquet``), ... each with ``shard_size`` records, an
+optional ``pairs-00000.jsonl`` per shard with supervised (goal, tactic) pairs, and ``manifest.json``. Each
+shard is generated from a seed derived from (seed, shard index) and written to a temporary file that is
+renamed into place when complete, so an interrupted run keeps every finished shard and ``resume=True`` skips
+them; the output does not depend on the number of workers or their timing. Memory stays flat: records are
+streamed to disk (Parquet buffers one shard at most).
+
+Load with Hugging Face datasets::
+
+    datasets.load_dataset("json", data_files="out/shard-*.jsonl")
+    datasets.load_dataset("parquet", data_files="out/shard-*.parquet")
+
+Record fields: ``id``, ``theorem`` (infix), ``goal``, ``hypotheses``, ``domain``, ``prefix`` (tokens),
+``proof`` (the JSON form ``equations check`` reads), ``steps`` (goal, tactic, subgoals per step),
+``proof_size``, ``proof_depth``, ``rules_used``, ``generator``, ``params``, ``seed``, ``index``, ``rules``
+(rule set name) and ``rules_version``. Parquet stores ``proof``, ``steps`` and ``params`` as JSON text.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from equations.printing import to_infix
+from equations.proof import Proof
+from equations.rules import RuleSet
+from equations.tactics import apply
+from equations.theorem import Theorem
+
+from .common import Generated, derive_seed, quiet_gc
+
+
+def proof_steps(thm: Theorem, proof: Proof, rules: RuleSet) -> list[dict[str, Any]]:
+    """Every step of ``proof`` in depth-first order: the goal before (with its hypotheses), the tactic, and
+    the subgoals it produces."""
+    out: list[dict[str, Any]] = []
+    stack: list[tuple[Theorem, Proof]] = [(thm, proof)]
+    while stack:
+        goal, p = stack.pop()
+        subs = apply(goal, p.tactic, rules)
+        out.append({"goal": str(goal), "tactic": str(p.tactic), "subgoals": [to_infix(s.goal) for s in subs]})
+        for i in range(len(subs) - 1, -1, -1):
+            c = p.children[i] if i < len(p.children) else None
+            if c is not None:
+                stack.append((subs[i], c))
+    return out
+
+
+def to_record(g: Generated, rules: RuleSet, rules_name: str | None = None, rid: str | None = None) -> dict[str, Any]:
+    """The dataset record of a generated theorem (see the module docstring)."""
+    thm = g.theorem
+    meta = g.meta
+    return {
+        "id": rid or f"{meta.get('generator', 'gen')}-{meta.get('seed', 0)}-{meta.get('index', 0)}",
+        "theorem": str(thm),
+        "goal": to_infix(thm.goal),
+        "hypotheses": [to_infix(h) for h in thm.hyps],
+        "domain": thm.domain,
+        "prefix": thm.prefix_tokens(),
+        "proof": g.proof.to_dict(thm, rules),
+        "steps": proof_steps(thm, g.proof, rules),
+        "proof_size": g.proof.size,
+        "proof_depth": g.proof.depth,
+        "rules_used": list(g.rules_used),
+        "generator": meta.get("generator"),
+        "params": meta.get("params", {}),
+        "seed": meta.get("seed"),
+        "index": meta.get("index"),
+        "rules": rules_name or rules.name,
+        "rules_version": rules.version,
+    }
+
+
+def supervised_pairs(record: dict[str, Any]) -> list[dict[str, str]]:
+    """(goal, tactic) pairs of a record, for policy training: one per proof step."""
+    return [{"id": record["id"], "goal": s["goal"], "tactic": s["tactic"]} for s in record["steps"]]
+
+
+# --- atomic files ------------------------------------------------------------------------------------------
+
+class AtomicWriter:
+    """A text file written to a temporary name in the same directory and renamed into place on ``commit``."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        self.tmp = Path(tmp)
+        self.f = os.fdopen(fd, "w", encoding="utf-8")
+
+    def write(self, text: str) -> None:
+        self.f.write(text)
+
+    def commit(self) -> None:
+        self.f.flush()
+        os.fsync(self.f.fileno())
+        self.f.close()
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        if not self.f.closed:
+            self.f.close()
+        self.tmp.unlink(missing_ok=True)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    w = AtomicWriter(path)
+    try:
+        w.write(text)
+        w.commit()
+    except BaseException:
+        w.abort()
+        raise
+
+
+def _parquet_rows(records: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    cols: dict[str, list[Any]] = {}
+    for r in records:
+        for k, v in r.items():
+            if k in ("proof", "steps", "params"):
+                v = json.dumps(v)
+            cols.setdefault(k, []).append(v)
+    return cols
+
+
+def write_parquet_atomic(path: Path, records: list[dict[str, Any]]) -> None:
+    """Write records to a Parquet file atomically (pyarrow imported here only)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        pq.write_table(pa.table(_parquet_rows(records)), tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# --- sharded generation ------------------------------------------------------------------------------------
+
+@dataclass
+class ShardResult:
+    shard: int
+    count: int
+    seconds: float
+    skipped: bool = False
+    proof_sizes: int = 0
+    rule_counts: dict[str, int] = field(default_factory=dict)
+
+
+def shard_path(out: Path, shard: int, fmt: str) -> Path:
+    return out / f"shard-{shard:05d}.{fmt}"
+
+
+def make_generator(method: str, rules: str, params: dict[str, Any]) -> Any:
+    """A generator by name (``walk`` or ``graph``) with keyword parameters."""
+    if method == "walk":
+        from .walk import RandomWalkGenerator
+
+        return RandomWalkGenerator(rules, **params)
+    if method == "graph":
+        from .graph import GraphGenerator
+
+        return GraphGenerator(rules, **params)
+    raise ValueError(f"unknown generation method {method!r} (walk or graph)")
+
+
+def generate_shard(method: str, rules: str, params: dict[str, Any], out: str, shard: int, count: int,
+                   seed: int, fmt: str = "jsonl", pairs: bool = False, resume: bool = False) -> ShardResult:
+    """Generate and write one shard (seed derived from (seed, shard)); picklable entry point for workers."""
+    outp = Path(out)
+    path = shard_path(outp, shard, fmt)
+    if resume and path.exists():
+        return ShardResult(shard, 0, 0.0, skipped=True)
+    t0 = time.perf_counter()
+    gen = make_generator(method, rules, params)
+    rs: RuleSet = gen.rules
+    shard_seed = derive_seed(seed, shard)
+    result = ShardResult(shard, 0, 0.0)
+    writer = AtomicWriter(path) if fmt == "jsonl" else None
+    pw = AtomicWriter(outp / f"pairs-{shard:05d}.jsonl") if pairs else None
+    buffered: list[dict[str, Any]] = []
+    try:
+        for k, g in enumerate(gen.generate(count, shard_seed)):
+            rec = to_record(g, rs, rules, rid=f"{method}-{seed}-{shard}-{k}")
+            rec["seed"] = seed
+            rec["shard"] = shard
+            result.count += 1
+            result.proof_sizes += rec["proof_size"]
+            for r in rec["rules_used"]:
+                result.rule_counts[r] = result.rule_counts.get(r, 0) + 1
+            if writer is not None:
+                writer.write(json.dumps(rec) + "\n")
+            else:
+                buffered.append(rec)
+            if pw is not None:
+                for p in supervised_pairs(rec):
+                    pw.write(json.dumps(p) + "\n")
+        if pw is not None:
+            pw.commit()
+        if writer is not None:
+            writer.commit()
+        else:
+            write_parquet_atomic(path, buffered)
+    except BaseException:
+        if writer is not None:
+            writer.abort()
+        if pw is not None:
+            pw.abort()
+        raise
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _run_shard(args: tuple[Any, ...]) -> ShardResult:
+    with quiet_gc():
+        return generate_shard(*args)
+
+
+def write_dataset(method: str, n: int, out: str | Path, *, rules: str = "default", params: dict[str, Any] | None = None,
+                  seed: int = 0, workers: int = 1, shard_size: int = 1000, fmt: str = "jsonl", pairs: bool = False,
+                  resume: bool = False, progress: Callable[[ShardResult], None] | None = None) -> dict[str, Any]:
+    """Generate ``n`` theorems into ``out`` as shards of ``shard_size`` with ``workers`` processes.
+
+    Returns the summary (also written to ``manifest.json``): counts, seconds, theorems/s, mean proof size and
+    the rule coverage histogram. The shard contents depend only on (method, rules, params, seed, shard size).
+    """
+    if fmt not in ("jsonl", "parquet"):
+        raise ValueError(f"format must be jsonl or parquet, not {fmt!r}")
+    if fmt == "parquet":
+        import importlib.util
+
+        if importlib.util.find_spec("pyarrow") is None:
+            raise ValueError("parquet output needs pyarrow: pip install 'equations[data]'")
+    params = dict(params or {})
+    make_generator(method, rules, params)  # validate parameters before starting workers
+    outp = Path(out)
+    outp.mkdir(parents=True, exist_ok=True)
+    n_shards = (n + shard_size - 1) // shard_size
+    tasks = [(method, rules, params, str(outp), s, min(shard_size, n - s * shard_size), seed, fmt, pairs, resume)
+             for s in range(n_shards)]
+    t0 = time.perf_counter()
+    results: list[ShardResult] = []
+    for res in _map(tasks, workers):
+        results.append(res)
+        if progress is not None:
+            progress(res)
+    seconds = time.perf_counter() - t0
+    made = sum(r.count for r in results)
+    coverage: dict[str, int] = {}
+    for r in results:
+        for k, v in r.rule_counts.items():
+            coverage[k] = coverage.get(k, 0) + v
+    summary = {
+        "method": method, "rules": rules, "params": params, "seed": seed, "n": n, "shard_size": shard_size,
+        "format": fmt, "workers": workers, "shards": n_shards,
+        "generated": made, "skipped_shards": sum(1 for r in results if r.skipped),
+        "seconds": seconds, "theorems_per_second": made / seconds if seconds > 0 else 0.0,
+        "mean_proof_size": (sum(r.proof_sizes for r in results) / made) if made else 0.0,
+        "rule_coverage": dict(sorted(coverage.items(), key=lambda kv: (-kv[1], kv[0]))),
+    }
+    write_text_atomic(outp / "manifest.json", json.dumps(summary, indent=1) + "\n")
+    return summary
+
+
+def _map(tasks: list[tuple[Any, ...]], workers: int) -> Iterator[ShardResult]:
+    if workers <= 1 or len(tasks) <= 1:
+        for t in tasks:
+            yield _run_shard(t)
+        return
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
+    with ctx.Pool(min(workers, len(tasks))) as pool:
+        yield from pool.imap(_run_shard, tasks)
+
+
+def read_records(out: str | Path) -> Iterator[dict[str, Any]]:
+    """Records of a dataset directory in shard order (JSONL or Parquet)."""
+    outp = Path(out)
+    for path in sorted(outp.glob("shard-*.*")):
+        if path.suffix == ".jsonl":
+            with path.open(encoding="utf-8") as f:
+                for line in f:
+                    if line.strip():
+                        yield json.loads(line)
+        elif path.suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            for row in pq.read_table(path).to_pylist():
+                for k in ("proof", "steps", "params"):
+                    if isinstance(row.get(k), str):
+                        row[k] = json.loads(row[k])
+                yield row
+
+
+def records(gens: Iterable[Generated], rules: RuleSet) -> Iterator[dict[str, Any]]:
+    """Records of an iterable of generated theorems (in memory, no files)."""
+    for g in gens:
+        yield to_record(g, rules)

@@ -1,0 +1,624 @@
+"""Random-walk theorem generator (HTPS paper, appendix B.6).
+
+Start from a random expression ``A0`` (uniform over trees with ``ops`` operators) and random hypotheses,
+apply ``steps`` random admissible transformation rules at random positions, ``A0 -> A1 -> ... -> AN``, and
+emit ``A0 == AN`` with its backward proof: the walk's tactics applied to the left side of the goal, ending
+in ``AN == AN`` (closed by ``eq_refl``). A *bidirectional* walk makes two walks ``L`` and ``R`` from the same
+``A0`` and emits ``L == R``: the proof undoes the left walk (each step reversed) and replays the right one.
+In ``mode="rel"`` the walk runs on a random comparison ``S0`` (term rewrites anywhere, relational rewrites
+at the root) and the theorem is ``SN`` with ``S0`` as a hypothesis, proved by undoing the walk.
+
+Rules are sampled per (rule, direction) with probability proportional to ``1 / (count + 1) ** bias``, where
+``count`` is how often the rule occurs in theorems emitted so far (over-sampling rare rules), then a
+position uniformly among those where it matches. A side condition (instantiated rule hypothesis) is closed
+automatically (exact arithmetic, a hypothesis, a hypothesis-free assertion), or proved by a short
+assertion chain (:class:`~equations.generators.common.SideProver`), or, with probability
+``p_side_hyp`` and while the theorem has fewer than ``max_hyps`` hypotheses, added as a hypothesis when it
+is satisfiable at the screening points; otherwise (false or unprovable) the step is rejected.
+
+Every emitted proof is replayed by :func:`equations.check_proof` before it is yielded, proofs are minimal
+(no single step can be dropped), theorems are screened in floating point (defined at enough points where
+the hypotheses hold) and deduplicated up to variable names.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from bisect import bisect
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from equations.closing import is_closed
+from equations.expr import COMPARISON_OPS, Expr, make2, num, var
+from equations.proof import Proof, ProofError, check_proof
+from equations.rules import Rule, RuleSet, load_rules
+from equations.tactics import InvalidTactic, Tactic, apply
+from equations.theorem import Theorem
+
+from .common import (
+    Generated,
+    Rarity,
+    SideProver,
+    canonical_key,
+    derive_seed,
+    drop_step,
+)
+from .expressions import ExprConfig, FloatChecker, PointPool, random_expression
+
+Range = tuple[int, int]
+
+
+def _range(v: int | Range | list[int]) -> Range:
+    if isinstance(v, int):
+        return (v, v)
+    lo, hi = v
+    return (int(lo), int(hi))
+
+
+@dataclass
+class WalkConfig:
+    """Knobs of the random walk. Ranges are inclusive ``(lo, hi)`` pairs (an int means exactly that).
+
+    ``steps``: walk length (proof length); ``ops``: operators of ``A0``; ``categories``: rule categories the
+    walk samples from (None: all; proofs are always checked against the full rule set); ``n_hyps``: random
+    initial hypotheses; ``max_hyps``: cap on hypotheses (initial plus side conditions);
+    ``p_side_hyp``: probability that an unprovable side condition becomes a hypothesis; ``bias``: rarity
+    exponent b; ``fail_weight``: count added to a rule per failed attempt; ``bidirectional``: probability
+    that a walk is bidirectional; ``mode``: ``eq`` or ``rel``;
+    ``side_depth``/``side_budget``: depth and goals explored by the side-condition prover;
+    ``max_size``: largest side (nodes) a walk may reach; ``variables``: variable names.
+    """
+
+    steps: int | Range = 10
+    ops: int | Range = (2, 6)
+    categories: tuple[str, ...] | None = None
+    n_hyps: int | Range = (0, 1)
+    max_hyps: int = 3
+    p_side_hyp: float = 0.5
+    side_depth: int = 2
+    side_budget: int = 4
+    bias: float = 1.0
+    fail_weight: float = 0.25
+    bidirectional: float = 0.25
+    mode: str = "eq"
+    max_size: int = 45
+    variables: tuple[str, ...] = ("x", "y", "z")
+    p_fresh_sub: float = 0.3
+    max_sub_size: int = 5
+    attempts: int = 12
+    keep_unused_hyps: bool = False
+    dedup: bool = True
+    verify: bool = True
+    expr: ExprConfig | None = None
+
+    def params(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("expr", None)
+        return d
+
+
+def _numval(e: Expr) -> int:
+    return int(e.value) if e.op == "int" else -int(e.args[0].value)
+
+
+def _injective(rule: Rule, direction: str | None) -> bool:
+    """Whether rewriting with (rule, direction) loses no information (the input is recoverable)."""
+    if rule.kind == "arith":
+        return direction == "bwd"
+    if rule.kind != "rewrite" or direction is None:
+        return False
+    src = rule.source(direction).variables()
+    return src <= rule.target(direction).variables()
+
+
+@dataclass
+class _Step:
+    rule: Rule
+    direction: str
+    pos: int            # position in the walked root (expression, or statement in rel mode)
+    bindings: dict[str, Expr]
+    sides: tuple[Proof | None, ...]
+    fwd_subs: tuple[tuple[str, Expr], ...]
+    before: Expr
+    after: Expr
+
+
+@dataclass
+class _Stats:
+    attempted: int = 0
+    emitted: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+
+    def reject(self, why: str) -> None:
+        self.rejected[why] = self.rejected.get(why, 0) + 1
+
+
+class RandomWalkGenerator:
+    """Random-walk theorems (see the module docstring). ``generate(n, seed)`` yields :class:`Generated`."""
+
+    name = "walk"
+
+    def __init__(self, rules: str | RuleSet = "default", config: WalkConfig | None = None, **kw: Any):
+        self.rules = load_rules(rules) if isinstance(rules, str) else rules
+        self.rules_name = rules if isinstance(rules, str) else self.rules.name
+        self.config = config or WalkConfig(**kw)
+        if config is not None and kw:
+            raise TypeError("give either a WalkConfig or keyword parameters, not both")
+        cfg = self.config
+        if cfg.mode not in ("eq", "rel"):
+            raise ValueError(f"walk mode must be 'eq' or 'rel', not {cfg.mode!r}")
+        self.domain = self.rules.domain
+        self.walk_rules = self.rules if cfg.categories is None else self.rules.subset(cfg.categories)
+        if not len(self.walk_rules):
+            raise ValueError(f"no rules in categories {cfg.categories}")
+        self.expr_cfg = cfg.expr or ExprConfig.for_domain(self.domain, variables=cfg.variables)
+        self.vars = tuple(var(v, self.domain) for v in self.expr_cfg.variables)
+        self.side = SideProver(self.walk_rules, depth=cfg.side_depth, budget=cfg.side_budget)
+        self._anywhere = [(r, d) for r, d in self.walk_rules.anywhere
+                          if not (r.kind == "rewrite" and r.relational)]
+        self._mask_cache: dict[Expr, tuple[int, int]] = {}
+        self._key_id: dict[tuple[Rule, str], int] = {}
+        self._keys: list[tuple[Rule, str]] = []
+        self._kw: dict[int, float] = {}
+        self.stats = _Stats()
+        self.rarity = Rarity(cfg.bias)
+        self._any_cum: list[float] | None = None
+        self._params = self.config.params()
+        self._pool: PointPool | None = None
+        self._checker: FloatChecker | None = None
+        self._seen: dict[str, None] = {}
+
+    # -- public -------------------------------------------------------------------------------------------
+    def generate(self, n: int, seed: int = 0) -> Iterator[Generated]:
+        """Yield ``n`` theorems (fewer only if generation keeps failing); deterministic in ``seed``."""
+        rng = random.Random(derive_seed(seed, 0x57A1))
+        produced = 0
+        failures = 0
+        while produced < n:
+            g = self.one(rng)
+            if g is None:
+                failures += 1
+                if failures > 200 + 50 * n:
+                    return
+                continue
+            g.meta.update(seed=seed, index=produced)
+            produced += 1
+            yield g
+
+    def one(self, rng: random.Random) -> Generated | None:
+        """One attempt: a theorem, or ``None`` when this walk was rejected (see ``stats.rejected``)."""
+        cfg = self.config
+        st = self.stats
+        st.attempted += 1
+        t0 = time.perf_counter()
+        if self._pool is None:
+            self._pool = PointPool(self.expr_cfg.variables, self.domain, rng.getrandbits(63))
+        checker = FloatChecker(self.expr_cfg.variables, self.domain, rng, pool=self._pool)
+        self._checker = checker
+        hyps = self._initial_hyps(rng, checker)
+        if hyps is None:
+            st.reject("hypotheses")
+            return None
+        points = checker.satisfying(hyps)
+        lo, hi = _range(cfg.ops)
+        steps_lo, steps_hi = _range(cfg.steps)
+        n_steps = rng.randint(steps_lo, steps_hi)
+        try:
+            if cfg.mode == "eq":
+                a0 = random_expression(rng, rng.randint(lo, hi), self.expr_cfg, checker)
+                if checker.defined_count(a0, points) < checker.min_points:
+                    st.reject("A0 undefined")
+                    return None
+                root0 = a0
+            else:
+                root0 = self._random_statement(rng, lo, hi, checker, points)
+                hyps = (*hyps, root0)
+                points = checker.satisfying([root0], points)
+        except RuntimeError:
+            st.reject("expression")
+            return None
+        state = _WalkState(list(hyps), points)
+        visited: dict[Expr, None] = {root0: None}
+        bidir = cfg.mode == "eq" and n_steps >= 2 and rng.random() < cfg.bidirectional
+        n_left = rng.randint(1, n_steps - 1) if bidir else 0
+        left = self._walk(rng, root0, n_left, visited, state, checker, True) if n_left else []
+        if left is None:
+            st.reject("walk stuck")
+            return None
+        right = self._walk(rng, root0, n_steps - n_left, visited, state, checker, cfg.mode == "rel")
+        if right is None or not (left or right):
+            st.reject("walk stuck")
+            return None
+        out = self._assemble(root0, left, right, state, checker)
+        if out is not None:
+            out.meta["seconds"] = time.perf_counter() - t0
+            out.meta["bidirectional"] = bool(left)
+        return out
+
+    # -- pieces ---------------------------------------------------------------------------------------------
+    def _initial_hyps(self, rng: random.Random, checker: FloatChecker) -> tuple[Expr, ...] | None:
+        lo, hi = _range(self.config.n_hyps)
+        k = min(rng.randint(lo, hi), self.config.max_hyps)
+        for _ in range(10):
+            hyps: dict[Expr, None] = {}
+            for _ in range(k):
+                hyps[self._random_hyp(rng)] = None
+            out = tuple(hyps)
+            if checker.count(checker.satisfying(out)) >= max(checker.min_points, 6):
+                return out
+        return None
+
+    def _random_hyp(self, rng: random.Random) -> Expr:
+        v = rng.choice(self.vars)
+        op = rng.choice(("gt", "gt", "ge", "ne", "lt", "le"))
+        if self.domain == "nat":
+            op = rng.choice(("gt", "ge", "ne"))
+        c = rng.choice((0, 0, 0, 1, 1, 2, -1))
+        if self.domain == "nat":
+            c = abs(c)
+        return make2(op, v, num(c))
+
+    def _random_statement(self, rng: random.Random, lo: int, hi: int, checker: FloatChecker,
+                          points: Any) -> Expr:
+        ops = ("lt", "le", "ne", "gt", "ge") if self.domain == "real" else ("lt", "le", "ne")
+        for _ in range(30):
+            n = rng.randint(lo, hi)
+            k = rng.randint(0, n)
+            a = random_expression(rng, k, self.expr_cfg, checker, require_variable=False)
+            b = random_expression(rng, n - k, self.expr_cfg, checker, require_variable=False)
+            if a is b or (a.const and b.const):
+                continue
+            s = make2(rng.choice(ops), a, b)
+            if checker.count(checker.satisfying([s], points)) >= max(checker.min_points, 4):
+                return s
+        raise RuntimeError("no satisfiable statement")
+
+    def _kid(self, r: Rule, d: str) -> int:
+        key = (r, d)
+        i = self._key_id.get(key)
+        if i is None:
+            i = self._key_id[key] = len(self._keys)
+            self._keys.append(key)
+        return i
+
+    def _masks(self, node: Expr) -> tuple[int, int]:
+        """(rules matching at this node, rules matching somewhere in its subtree) as bitmasks over key ids
+        (cached per interned node, so a step only computes the masks of its new nodes)."""
+        hit = self._mask_cache.get(node)
+        if hit is not None:
+            return hit
+        own = 0
+        for r, d, t in self.walk_rules.candidates(node):
+            if t(node):
+                own |= 1 << self._kid(r, d)
+        sub = own
+        for a in node.args:
+            sub |= self._masks(a)[1]
+        if len(self._mask_cache) > 300_000:
+            self._mask_cache.clear()
+        out = self._mask_cache[node] = (own, sub)
+        return out
+
+    def _root_masks(self, root: Expr) -> tuple[int, int]:
+        """(mask at position 0, mask of the whole statement or term)."""
+        if root.op not in COMPARISON_OPS:
+            return self._masks(root)
+        own = 0
+        for r, d, t in self.walk_rules.relational.get(root.op, ()):
+            if t(root):
+                own |= 1 << self._kid(r, d)
+        sub = own
+        for a in root.args:
+            sub |= self._masks(a)[1]
+        return own, sub
+
+    def _positions(self, root: Expr, k: int) -> list[int]:
+        """Positions where key ``k`` matches (only subtrees whose mask has the key are visited)."""
+        bit = 1 << k
+        out: list[int] = []
+        masks = self._masks
+        if root.op in COMPARISON_OPS:
+            if self._root_masks(root)[0] & bit:
+                out.append(0)
+            stack = [(root.args[1], 1 + root.args[0].size), (root.args[0], 1)]
+        else:
+            stack = [(root, 0)]
+        while stack:
+            node, pos = stack.pop()
+            own, sub = masks(node)
+            if not sub & bit:
+                continue
+            if own & bit:
+                out.append(pos)
+            args = node.args
+            if args:
+                if len(args) == 2:
+                    stack.append((args[1], pos + 1 + args[0].size))
+                stack.append((args[0], pos + 1))
+        return out
+
+    def _walk(self, rng: random.Random, root: Expr, n: int, visited: dict[Expr, None], state: _WalkState,
+              checker: FloatChecker, reversed_: bool) -> list[_Step] | None:
+        steps: list[_Step] = []
+        for _ in range(n):
+            step = self._step(rng, root, visited, state, checker, reversed_)
+            if step is None:
+                return None
+            steps.append(step)
+            root = step.after
+            visited[root] = None
+        return steps
+
+    def _key_weight(self, k: int) -> float:
+        w = self._kw.get(k)
+        if w is None:
+            w = self._kw[k] = self.rarity.weight(self._keys[k][0].id)
+        return w
+
+    def _step(self, rng: random.Random, root: Expr, visited: dict[Expr, None], state: _WalkState,
+              checker: FloatChecker, reversed_: bool) -> _Step | None:
+        is_stmt = root.op in COMPARISON_OPS
+        mask = self._root_masks(root)[1]
+        ids: list[int] = []
+        cum: list[float] = []
+        total = 0.0
+        any_cum = self._any_cum
+        if any_cum is None:
+            any_cum = self._any_cum = []
+            t = 0.0
+            for r, _d in self._anywhere:
+                t += self.rarity.weight(r.id)
+                any_cum.append(t)
+        has_terms = root.size > 1 or not is_stmt
+        if has_terms and any_cum:
+            cum.extend(any_cum)
+            total = any_cum[-1]
+            ids.extend([-1 - i for i in range(len(any_cum))])
+        kw = self._kw
+        while mask:
+            low = mask & -mask
+            k = low.bit_length() - 1
+            mask ^= low
+            w = kw.get(k)
+            if w is None:
+                w = self._key_weight(k)
+            total += w
+            cum.append(total)
+            ids.append(k)
+        if not ids:
+            return None
+        n_keys = len(ids)
+        lo_pos = 1 if is_stmt else 0
+        for _ in range(self.config.attempts):
+            k = ids[min(bisect(cum, rng.random() * total), n_keys - 1)]
+            if k < 0:
+                rule, d = self._anywhere[-1 - k]
+                pos = rng.randrange(lo_pos, root.size)
+            else:
+                rule, d = self._keys[k]
+                if reversed_ and rule.arith_op == "pow":
+                    continue  # int_pow only rewrites forward: a walk that is undone cannot use it
+                pos = rng.choice(self._positions(root, k))
+            step = self._try(rng, root, rule, d, pos, visited, state, checker)
+            if step is not None:
+                return step
+            if self.config.fail_weight:
+                self.rarity.add((rule.id,), self.config.fail_weight)
+                self._kw.clear()
+                self._any_cum = None
+        return None
+
+    def _sub_value(self, rng: random.Random, root: Expr) -> Expr:
+        if rng.random() < self.config.p_fresh_sub:
+            return random_expression(rng, rng.randint(0, 1), self.expr_cfg, self._checker, require_variable=False)
+        pool = [n for n in root.subterms() if n.size <= self.config.max_sub_size and n.op not in COMPARISON_OPS]
+        return rng.choice(pool) if pool else rng.choice(self.vars)
+
+    def _try(self, rng: random.Random, root: Expr, rule: Rule, d: str, pos: int, visited: dict[Expr, None],
+             state: _WalkState, checker: FloatChecker) -> _Step | None:
+        node = root.at(pos)
+        sides_raw: tuple[Expr, ...]
+        if rule.kind == "arith":
+            subs: tuple[tuple[str, Expr], ...] = ()
+            if d == "fwd" and any(x is not num(_numval(x)) for x in node.args):
+                return None  # '-0' operands: the reverse step would rebuild them as '0'
+            if d == "bwd":
+                c = node.value if node.op == "int" else -node.args[0].value
+                if node is not num(c):
+                    return None  # '-0' is not the normal numeral: int_* -> would not give it back
+                if rule.arith_op == "mul":
+                    divs = [k for k in range(1, min(abs(c), 12) + 1) if c % k == 0] or [1]
+                    a = rng.choice(divs) * rng.choice((1, 1, -1))
+                else:
+                    a = rng.randint(-3, 6)
+                if self.domain == "nat":
+                    a = abs(a)
+                subs = (("A", num(a)),)
+            try:
+                (sub0,) = apply(Theorem(make2("eq", node, node), (), self.domain), Tactic(rule.id, d, 1, subs),
+                                self.rules)
+            except InvalidTactic:
+                return None
+            new_node = sub0.goal.args[0]
+            b: dict[str, Expr] = dict(subs)
+            sides_raw = ()
+            fwd_subs = subs
+            if d == "fwd" and rule.arith_op != "pow":
+                b = {"A": node.args[0]}
+        else:
+            m = rule.match[d](node)
+            if m is None:
+                return None
+            b = m
+            free = rule.free[d]
+            for v in free:
+                b[v] = self._sub_value(rng, root)
+            new_node = rule.build[d](b)
+            sides_raw = tuple(h(b) for h in rule.hyp_build)
+            fwd_subs = tuple((v, b[v]) for v in free)
+        if new_node is node:
+            return None
+        new_root = root.replace_at(pos, new_node) if pos else new_node
+        if new_root in visited:
+            return None
+        half = new_root.args if new_root.op in COMPARISON_OPS else (new_root,)
+        if any(h.size > self.config.max_size for h in half):
+            return None
+        sides = state.resolve(sides_raw, self, rng, checker)
+        if sides is None:
+            return None
+        return _Step(rule, d, pos, b, sides, fwd_subs, root, new_root)
+
+    def _assemble(self, root0: Expr, left: list[_Step], right: list[_Step], state: _WalkState,
+                  checker: FloatChecker) -> Generated | None:
+        cfg = self.config
+        st = self.stats
+        # (tactic, side children) in proof order
+        chain: list[tuple[Tactic, tuple[Proof | None, ...], bool]] = []
+        if cfg.mode == "eq":
+            lhs = left[-1].after if left else root0
+            rhs = right[-1].after
+            goal = make2("eq", lhs, rhs)
+            for s in reversed(left):
+                chain.append(self._reverse(s, 1))
+            for s in right:
+                chain.append((Tactic(s.rule.id, s.direction, s.pos + 1, s.fwd_subs), s.sides,
+                              _injective(s.rule, s.direction)))
+        else:
+            goal = right[-1].after
+            for s in reversed(right):
+                chain.append(self._reverse(s, 0))
+        hyps_all = tuple(state.hyps)
+        used = state.used
+        if cfg.mode == "rel":
+            used = {**used, root0: None}
+        hyps = hyps_all if cfg.keep_unused_hyps else tuple(h for h in hyps_all if h in used)
+        thm = Theorem(goal, hyps, self.domain)
+        if is_closed(thm, self.rules):
+            st.reject("trivial")
+            return None
+        key = canonical_key(thm) if cfg.dedup else ""
+        if cfg.dedup and key in self._seen:
+            st.reject("duplicate")
+            return None
+        points = checker.satisfying(hyps) if len(hyps) != len(hyps_all) else state.points
+        why = checker.screen(goal, points)
+        if why is None and any(checker.overflows(h, checker.all) for h in hyps):
+            why = "overflow"
+        if why is not None:
+            st.reject(f"screen: {why}")
+            return None
+        proof: Proof | None = None
+        for tac, sides, _ in reversed(chain):
+            proof = Proof(tac, (proof, *sides))
+        assert proof is not None
+        if cfg.verify:
+            try:
+                check_proof(thm, proof, self.rules)
+            except ProofError as err:
+                st.reject("proof failed")
+                st.failures.append(f"{thm} :: {err}")
+                return None
+            # A step can only be dropped if a later step loses information; test those few exactly.
+            last_lossy = max((i for i, c in enumerate(chain) if not c[2]), default=-1)
+            for i in range(last_lossy):
+                try:
+                    check_proof(thm, drop_step(proof, (0,) * i), self.rules)
+                except ProofError:
+                    continue
+                st.reject("not minimal")
+                return None
+        if cfg.dedup:
+            self._seen[key] = None
+        rules_used = list(dict.fromkeys(t.rule for t, _, _ in chain))
+        for side_proof in (c for _, sides, _ in chain for c in sides if c is not None):
+            for sp in side_proof.steps():
+                if sp.tactic.rule not in rules_used:
+                    rules_used.append(sp.tactic.rule)
+        self.rarity.add([t.rule for t, _, _ in chain])
+        self._kw.clear()
+        self._any_cum = None
+        st.emitted += 1
+        meta: dict[str, Any] = {
+            "generator": self.name, "params": self._params, "steps": len(chain),
+            "mode": cfg.mode, "A0": str(root0),
+        }
+        return Generated(thm, proof, rules_used, meta)
+
+    def _reverse(self, s: _Step, offset: int) -> tuple[Tactic, tuple[Proof | None, ...], bool]:
+        r = s.rule
+        rd = "bwd" if s.direction == "fwd" else "fwd"
+        if r.kind == "arith":
+            subs: tuple[tuple[str, Expr], ...] = (("A", s.bindings["A"]),) if rd == "bwd" else ()
+        else:
+            subs = tuple((v, s.bindings[v]) for v in r.free[rd])
+        return Tactic(r.id, rd, s.pos + offset, subs), s.sides, _injective(r, rd)
+
+
+class _WalkState:
+    """Hypotheses of the theorem being built, which of them the proof uses, and the screening points."""
+
+    def __init__(self, hyps: list[Expr], points: Any):
+        self.hyps = hyps
+        self.points = points
+        self.used: dict[Expr, None] = {}
+
+    def resolve(self, sides: tuple[Expr, ...], gen: RandomWalkGenerator, rng: random.Random,
+                checker: FloatChecker) -> tuple[Proof | None, ...] | None:
+        """A child entry per side condition (None: closed or a hypothesis; a Proof), or None to reject."""
+        if not sides:
+            return ()
+        out: list[Proof | None] = []
+        added: list[Expr] = []
+        points = self.points
+        hyps = tuple(self.hyps)
+        newly_used: list[Expr] = []
+        for h in sides:
+            if h in hyps or h in added:
+                newly_used.append(h)
+                out.append(None)
+                continue
+            ok, proof = gen.side.prove(h, hyps, gen.domain, lambda g, m=points: checker.refutes(g, m))
+            if ok:
+                if proof is not None:
+                    newly_used.extend(_leaf_hyps(proof, h, hyps, gen))
+                out.append(proof)
+                continue
+            if h.const:
+                return None  # a false (or undecidable) variable-free condition
+            cfg = gen.config
+            if len(hyps) + len(added) >= cfg.max_hyps or rng.random() >= cfg.p_side_hyp:
+                return None
+            sat = checker.satisfying([h], points)
+            if checker.count(sat) < max(checker.min_points, 4):
+                return None
+            points = sat
+            added.append(h)
+            out.append(None)
+        for h in added:
+            self.hyps.append(h)
+            self.used[h] = None
+        for h in newly_used:
+            self.used[h] = None
+        self.points = points
+        return tuple(out)
+
+
+def _leaf_hyps(proof: Proof, goal: Expr, hyps: tuple[Expr, ...], gen: RandomWalkGenerator) -> list[Expr]:
+    """Hypotheses closing leaves of a side proof."""
+    out: list[Expr] = []
+    stack: list[tuple[Expr, Proof]] = [(goal, proof)]
+    while stack:
+        g, p = stack.pop()
+        subs = apply(Theorem(g, hyps, gen.domain), p.tactic, gen.rules)
+        for i, s in enumerate(subs):
+            c = p.children[i] if i < len(p.children) else None
+            if c is None:
+                if s.goal in hyps:
+                    out.append(s.goal)
+            else:
+                stack.append((s.goal, c))
+    return out
