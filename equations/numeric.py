@@ -36,6 +36,7 @@ class Undefined(Exception):
 _UNDEF = Undefined()
 #: |argument| beyond which trigonometric functions are not evaluated (the test point is skipped)
 _TRIG_LIMIT = 10**8
+_EXP_LIMIT = 10**9
 
 
 def _isint(x: Any) -> bool:
@@ -47,6 +48,8 @@ def _real_unary(op: str, x: Any, sem: str) -> Any:
     if op == "neg":
         return -x
     if op == "exp":
+        if x > _EXP_LIMIT:
+            raise _UNDEF  # e**(10**9) and beyond: not evaluable in reasonable memory, skip the point
         return mp.exp(x)
     if op == "ln":
         if x > 0:
@@ -91,6 +94,8 @@ def _real_unary(op: str, x: Any, sem: str) -> Any:
         return mp.asin(x) if op == "asin" else mp.acos(x)
     if op == "atan":
         return mp.atan(x)
+    if op in ("sinh", "cosh") and abs(x) > _EXP_LIMIT:
+        raise _UNDEF
     if op == "sinh":
         return mp.sinh(x)
     if op == "cosh":
@@ -265,8 +270,8 @@ def holds(stmt: Expr, env: Mapping[str, Any], sem: str = "partial", domain: str 
     try:
         a = evaluate(stmt.args[0], env, sem, domain)
         b = evaluate(stmt.args[1], env, sem, domain)
-    except (OverflowError, ZeroDivisionError) as err:
-        raise Undefined(str(err)) from None
+    except (OverflowError, ZeroDivisionError, MemoryError) as err:
+        raise Undefined(type(err).__name__) from None
     return compare(stmt.op, a, b, domain, lenient)
 
 
