@@ -34,6 +34,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--out", default="runs/demo", help="output directory")
     ap.add_argument("--prove", type=int, default=8, help="identities to prove with HTPS")
+    ap.add_argument("--generate", type=int, default=200, help="theorems per generator in the demo dataset")
     args = ap.parse_args()
     out = Path(args.out)
     rules = eq.load_rules("default")
@@ -72,6 +73,14 @@ def main() -> int:
         res = check_rule(r)
         print(f"  {'ok ' if res.ok else 'BAD'} {r.id:22s} {r.statement()}")
     from equations.agents import SearchParams, prove
+
+    print("\nGenerating a small dataset (random walks and theorem graphs), then re-checking it:")
+    for method in ("walk", "graph"):
+        if cli(["generate", "--method", method, "--n", str(args.generate), "--out", str(out / method), "--quiet"]):
+            return 1
+        for shard in sorted((out / method).glob("shard-*.jsonl")):
+            if cli(["check", str(shard)]) != 0:
+                return 1
 
     from equations import identities
 
