@@ -347,3 +347,14 @@ def quiet_gc(threshold: tuple[int, int, int] = (100_000, 50, 1000)) -> Iterator[
         yield
     finally:
         gc.set_threshold(*old)
+
+
+Range = tuple[int, int]
+
+
+def as_range(v: int | Range | list[int]) -> Range:
+    """An inclusive ``(lo, hi)`` range from an int (exactly that) or a pair (configuration knobs)."""
+    if isinstance(v, int):
+        return (v, v)
+    lo, hi = v
+    return (int(lo), int(hi))

@@ -40,17 +40,8 @@ from equations.rules import Rule, RuleSet, load_rules
 from equations.tactics import InvalidTactic, Tactic, apply
 from equations.theorem import Theorem
 
-from .common import Generated, MatchIndex, Rarity, canonical_key, derive_seed, droppable_steps
+from .common import Generated, MatchIndex, Range, Rarity, as_range, canonical_key, derive_seed, droppable_steps
 from .expressions import ExprConfig, FloatChecker, random_expression
-
-Range = tuple[int, int]
-
-
-def _range(v: int | Range | list[int]) -> Range:
-    if isinstance(v, int):
-        return (v, v)
-    lo, hi = v
-    return (int(lo), int(hi))
 
 
 @dataclass
@@ -232,8 +223,8 @@ class GraphGenerator:
         return graph, checker, mask
 
     def _initial_hyps(self, rng: random.Random, checker: FloatChecker) -> list[Expr] | None:
-        lo, hi = _range(self.config.n_hyps)
-        olo, ohi = _range(self.config.hyp_ops)
+        lo, hi = as_range(self.config.n_hyps)
+        olo, ohi = as_range(self.config.hyp_ops)
         k = rng.randint(lo, hi)
         for _ in range(20):
             hyps: dict[Expr, None] = {}

@@ -39,22 +39,15 @@ from equations.theorem import Theorem
 
 from .common import (
     Generated,
+    Range,
     Rarity,
     SideProver,
+    as_range,
     canonical_key,
     derive_seed,
     drop_step,
 )
 from .expressions import ExprConfig, FloatChecker, PointPool, random_expression
-
-Range = tuple[int, int]
-
-
-def _range(v: int | Range | list[int]) -> Range:
-    if isinstance(v, int):
-        return (v, v)
-    lo, hi = v
-    return (int(lo), int(hi))
 
 
 @dataclass
@@ -203,8 +196,8 @@ class RandomWalkGenerator:
             st.reject("hypotheses")
             return None
         points = checker.satisfying(hyps)
-        lo, hi = _range(cfg.ops)
-        steps_lo, steps_hi = _range(cfg.steps)
+        lo, hi = as_range(cfg.ops)
+        steps_lo, steps_hi = as_range(cfg.steps)
         n_steps = rng.randint(steps_lo, steps_hi)
         try:
             if cfg.mode == "eq":
@@ -240,7 +233,7 @@ class RandomWalkGenerator:
 
     # -- pieces ---------------------------------------------------------------------------------------------
     def _initial_hyps(self, rng: random.Random, checker: FloatChecker) -> tuple[Expr, ...] | None:
-        lo, hi = _range(self.config.n_hyps)
+        lo, hi = as_range(self.config.n_hyps)
         k = min(rng.randint(lo, hi), self.config.max_hyps)
         for _ in range(10):
             hyps: dict[Expr, None] = {}
