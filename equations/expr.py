@@ -226,15 +226,20 @@ _sweep_at = 1 << 16
 
 
 def _sweep() -> None:
-    """Drop dead entries, repeatedly: dropping a dead parent's key can free its children in turn."""
+    """Drop dead entries, pass after pass: dropping a dead parent's key frees its children in turn."""
     global _sweep_at
-    while True:
-        dead = [k for k, r in _table.items() if r() is None]
-        for k in dead:
-            del _table[k]
-        if not dead:
-            break
+    while _sweep_pass():
+        pass
     _sweep_at = max(1 << 16, 2 * len(_table))
+
+
+def _sweep_pass() -> bool:
+    # A function of its own so that the removed keys (which hold the children) are released on return,
+    # before the next pass looks for the children that just died.
+    dead = [k for k, r in _table.items() if r() is None]
+    for k in dead:
+        del _table[k]
+    return bool(dead)
 
 
 def _new(op: str, args: tuple[Expr, ...], value: Any, vtype: str | None, key: tuple[Any, ...]) -> Expr:
