@@ -8,7 +8,7 @@ import random
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -358,3 +358,13 @@ def as_range(v: int | Range | list[int]) -> Range:
         return (v, v)
     lo, hi = v
     return (int(lo), int(hi))
+
+
+class ConfigBase:
+    """Shared behaviour of the generator configurations (dataclasses deriving from this)."""
+
+    def params(self) -> dict[str, Any]:
+        """The knobs as plain data, for dataset records (the nested expression config is left out)."""
+        d: dict[str, Any] = asdict(self)  # type: ignore[call-overload]
+        d.pop("expr", None)
+        return d

@@ -40,12 +40,22 @@ from equations.rules import Rule, RuleSet, load_rules
 from equations.tactics import InvalidTactic, Tactic, apply
 from equations.theorem import Theorem
 
-from .common import Generated, MatchIndex, Range, Rarity, as_range, canonical_key, derive_seed, droppable_steps
+from .common import (
+    ConfigBase,
+    Generated,
+    MatchIndex,
+    Range,
+    Rarity,
+    as_range,
+    canonical_key,
+    derive_seed,
+    droppable_steps,
+)
 from .expressions import ExprConfig, FloatChecker, random_expression
 
 
 @dataclass
-class GraphConfig:
+class GraphConfig(ConfigBase):
     """Knobs of the graph generator.
 
     ``n_hyps``: initial hypotheses (inclusive range); ``hyp_ops``: operators per side of a hypothesis;
@@ -83,10 +93,6 @@ class GraphConfig:
     check_minimal: bool = True
     expr: ExprConfig | None = None
 
-    def params(self) -> dict[str, Any]:
-        d = asdict(self)
-        d.pop("expr", None)
-        return d
 
 
 @dataclass

@@ -27,7 +27,7 @@ import random
 import time
 from bisect import bisect
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from equations.closing import is_closed
@@ -38,6 +38,7 @@ from equations.tactics import InvalidTactic, Tactic, apply
 from equations.theorem import Theorem
 
 from .common import (
+    ConfigBase,
     Generated,
     Range,
     Rarity,
@@ -51,7 +52,7 @@ from .expressions import ExprConfig, FloatChecker, PointPool, random_expression
 
 
 @dataclass
-class WalkConfig:
+class WalkConfig(ConfigBase):
     """Knobs of the random walk. Ranges are inclusive ``(lo, hi)`` pairs (an int means exactly that).
 
     ``steps``: walk length (proof length); ``ops``: operators of ``A0``; ``categories``: rule categories the
@@ -86,10 +87,6 @@ class WalkConfig:
     verify: bool = True
     expr: ExprConfig | None = None
 
-    def params(self) -> dict[str, Any]:
-        d = asdict(self)
-        d.pop("expr", None)
-        return d
 
 
 def _numval(e: Expr) -> int:
