@@ -368,3 +368,15 @@ class ConfigBase:
         d: dict[str, Any] = asdict(self)  # type: ignore[call-overload]
         d.pop("expr", None)
         return d
+
+
+@dataclass
+class RejectStats:
+    """Counters a generator keeps: theorems emitted, candidates rejected by reason, proof failures."""
+
+    emitted: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+
+    def reject(self, why: str) -> None:
+        self.rejected[why] = self.rejected.get(why, 0) + 1

@@ -29,7 +29,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from equations.closing import is_closed
@@ -46,6 +46,7 @@ from .common import (
     MatchIndex,
     Range,
     Rarity,
+    RejectStats,
     as_range,
     canonical_key,
     derive_seed,
@@ -111,16 +112,10 @@ class _Node:
 
 
 @dataclass
-class _Stats:
+class _Stats(RejectStats):
     graphs: int = 0
     nodes: int = 0
     attempts: int = 0
-    emitted: int = 0
-    rejected: dict[str, int] = field(default_factory=dict)
-    failures: list[str] = field(default_factory=list)
-
-    def reject(self, why: str) -> None:
-        self.rejected[why] = self.rejected.get(why, 0) + 1
 
 
 class _Graph:

@@ -27,7 +27,7 @@ import random
 import time
 from bisect import bisect
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from equations.closing import is_closed
@@ -42,6 +42,7 @@ from .common import (
     Generated,
     Range,
     Rarity,
+    RejectStats,
     SideProver,
     as_range,
     canonical_key,
@@ -116,14 +117,8 @@ class _Step:
 
 
 @dataclass
-class _Stats:
+class _Stats(RejectStats):
     attempted: int = 0
-    emitted: int = 0
-    rejected: dict[str, int] = field(default_factory=dict)
-    failures: list[str] = field(default_factory=list)
-
-    def reject(self, why: str) -> None:
-        self.rejected[why] = self.rejected.get(why, 0) + 1
 
 
 class RandomWalkGenerator:
