@@ -31,7 +31,9 @@ def _check(v: Fraction) -> Fraction:
 
 
 def _floordiv(a: Fraction, b: Fraction) -> Fraction:
-    if b == 0:
+    # Integer division and remainder are decided only for a positive divisor, where floor division
+    # (Python, Coq's Z.div) and Euclidean division (Lean's Int) agree; otherwise the goal stays open.
+    if b <= 0:
         raise _NOT
     return Fraction(a.numerator // b.numerator) if a.denominator == 1 == b.denominator else Fraction(a // b)
 
@@ -92,7 +94,7 @@ def _ev(e: Expr, domain: str) -> Fraction:
         raise _NOT
     x, y = a.numerator, b.numerator
     if op == "mod":
-        if y == 0:
+        if y <= 0:  # see _floordiv: only where floor and Euclidean conventions agree
             raise _NOT
         return Fraction(x % y)
     if op == "gcd":
