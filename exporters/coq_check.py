@@ -1,0 +1,155 @@
+"""Running ``coqc`` on exported files, and reporting every failing theorem by name.
+
+``coqc`` stops at the first error of a file. A file is first compiled whole (the fast path: everything
+passes); when it fails, each of its blocks (one lemma or theorem each) is compiled on its own after the
+file's header, so the report names every failing block with Coq's message, not only the first.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .trace import ExportError
+
+
+class CoqNotFound(ExportError):
+    """No ``coqc`` on the PATH."""
+
+
+def coqc_path() -> str:
+    """The ``coqc`` executable; :class:`CoqNotFound` with the install command when there is none."""
+    path = os.environ.get("COQC") or shutil.which("coqc")
+    if not path:
+        raise CoqNotFound("coqc not found: install Coq (Debian: apt-get install coq libcoq-stdlib)")
+    return path
+
+
+def coq_version() -> str:
+    out = subprocess.run([coqc_path(), "--version"], capture_output=True, text=True, check=False).stdout
+    m = re.search(r"version (\S+)", out)
+    return m.group(1) if m else out.strip()
+
+
+@dataclass
+class CompileResult:
+    """Outcome of compiling one file: ``failures`` maps a block name to Coq's error message."""
+
+    path: Path
+    ok: bool
+    seconds: float
+    blocks: int
+    failures: dict[str, str] = field(default_factory=dict)
+
+
+def _compile(path: Path, load_dir: Path, timeout: float) -> tuple[bool, str, float]:
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run(
+            [coqc_path(), "-q", "-Q", str(load_dir), "", str(path)],
+            capture_output=True, text=True, cwd=load_dir, timeout=timeout, check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return False, f"coqc timed out after {timeout:.0f} s", time.perf_counter() - t0
+    msg = (proc.stdout + proc.stderr).strip()
+    return proc.returncode == 0, msg, time.perf_counter() - t0
+
+
+def _short(msg: str) -> str:
+    """Coq's message without the file/line preamble, on one line."""
+    lines = [ln for ln in msg.splitlines() if ln.strip() and not ln.startswith('File "')]
+    return " ".join(ln.strip() for ln in lines)[:2000]
+
+
+def compile_blocks(
+    directory: Path,
+    stem: str,
+    header: str,
+    blocks: Sequence[tuple[str, str]],
+    *,
+    timeout: float = 600.0,
+    workers: int | None = None,
+) -> CompileResult:
+    """Write ``<stem>.v`` (header then blocks) in ``directory`` and compile it there (``-Q directory ""``,
+    so modules compiled earlier in ``directory`` can be imported). On failure, compile each block alone
+    in a scratch copy and record every failure."""
+    directory = Path(directory)
+    text = header.rstrip() + "\n\n" + "\n\n".join(b for _, b in blocks) + "\n"
+    path = directory / f"{stem}.v"
+    tmp = path.with_suffix(".v.tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+    ok, msg, secs = _compile(path, directory, timeout)
+    result = CompileResult(path, ok, secs, len(blocks))
+    if ok:
+        return result
+    if not blocks:
+        result.failures["<header>"] = _short(msg)
+        return result
+    # bisect by block: each alone after the header, in a scratch directory that can see our modules
+    scratch = Path(tempfile.mkdtemp(prefix=f"{stem}_", dir=directory))
+
+    def one(i: int) -> tuple[str, bool, str]:
+        name, body = blocks[i]
+        p = scratch / f"B{i}.v"
+        p.write_text(header.rstrip() + "\n\n" + body + "\n")
+        good, m, _ = _compile_with(p, directory, scratch, timeout)
+        return name, good, m
+
+    try:
+        with ThreadPoolExecutor(max_workers=workers or max(1, os.cpu_count() or 1)) as pool:
+            for name, good, m in pool.map(one, range(len(blocks))):
+                if not good:
+                    result.failures[name] = _short(m)
+        if not result.failures:
+            result.failures["<file>"] = _short(msg)  # every block compiles alone: an interaction between them
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return result
+
+
+def _compile_with(path: Path, load_dir: Path, cwd: Path, timeout: float) -> tuple[bool, str, float]:
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run(
+            [coqc_path(), "-q", "-Q", str(load_dir), "", str(path)],
+            capture_output=True, text=True, cwd=cwd, timeout=timeout, check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return False, f"coqc timed out after {timeout:.0f} s", time.perf_counter() - t0
+    return proc.returncode == 0, (proc.stdout + proc.stderr).strip(), time.perf_counter() - t0
+
+
+def split_blocks(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """(header, [(name, block)]) of a generated file: a block starts at ``Lemma``/``Theorem`` and ends at
+    ``Qed.``; everything before the first block is the header."""
+    starts = [m.start() for m in re.finditer(r"^(?:Lemma|Theorem) ", text, re.M)]
+    if not starts:
+        return text, []
+    header = text[: starts[0]]
+    blocks: list[tuple[str, str]] = []
+    for i, s in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else len(text)
+        chunk = text[s:end]
+        name = chunk.split()[1]
+        blocks.append((name, chunk.strip()))
+    return header, blocks
+
+
+def compile_preamble(directory: Path, files: Iterable[tuple[str, str]], *, timeout: float = 1800.0,
+                     workers: int | None = None) -> list[CompileResult]:
+    """Compile preamble files (name, text), in order, into ``directory``; each reports its failing lemmas."""
+    out: list[CompileResult] = []
+    for name, text in files:
+        header, blocks = split_blocks(text)
+        out.append(compile_blocks(Path(directory), name.removesuffix(".v"), header, blocks,
+                                  timeout=timeout, workers=workers))
+    return out

@@ -1,0 +1,160 @@
+"""Replay a proof and record, for every step, everything an exporter needs to restate it elsewhere.
+
+A proof in our format (:class:`equations.Proof`) only names tactics; the goals, the rule's full
+instantiation and the place of a rewrite are implicit. Exporters to Coq and Lean must write all of them
+explicitly (a lemma applied to explicit arguments, a rewrite under an explicit context), so this module
+replays the proof once through the core's :func:`equations.apply` and keeps the lot. It never judges a
+proof: it runs :func:`equations.check_proof` first, so a traced proof is one the core accepts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from equations import Expr, Proof, Rule, RuleSet, Tactic, Theorem, apply, check_proof, closed_by
+
+
+class ExportError(ValueError):
+    """A theorem or proof that an exporter cannot translate; ``reason`` says why (for example an
+    unmapped rule), ``rule`` names the rule at fault when there is one."""
+
+    def __init__(self, reason: str, rule: str | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.rule = rule
+
+
+@dataclass(frozen=True)
+class Closed:
+    """A goal that closes with no tactic: ``how`` is ``"hypothesis"`` (then ``hyp_index`` is set),
+    ``"exact"`` (a constant statement decided by exact rational evaluation) or ``"rule"`` (a hypothesis-free
+    assertion, with ``rule`` and its ``bindings``)."""
+
+    goal: Theorem
+    how: str
+    hyp_index: int | None = None
+    rule: Rule | None = None
+    bindings: tuple[tuple[str, Expr], ...] = ()
+
+
+@dataclass(frozen=True)
+class Step:
+    """One tactic step. ``bindings`` gives a value to every pattern variable of ``rule`` (sorted by name);
+    for a rewrite, ``path`` is the child-index path from the goal's root to the rewritten node, ``old`` and
+    ``new`` the node before and after. ``subgoals[i]`` is proved by ``children[i]``."""
+
+    goal: Theorem
+    tactic: Tactic
+    rule: Rule
+    bindings: tuple[tuple[str, Expr], ...]
+    path: tuple[int, ...]
+    old: Expr | None
+    new: Expr | None
+    subgoals: tuple[Theorem, ...]
+    children: tuple[Step | Closed, ...]
+
+    @property
+    def is_rewrite(self) -> bool:
+        return self.tactic.direction is not None
+
+    @property
+    def forward(self) -> bool:
+        return self.tactic.direction == "fwd"
+
+    def side_goals(self) -> tuple[Step | Closed, ...]:
+        """Proofs of the rule's instantiated hypotheses, in the rule's order."""
+        return self.children[1:] if self.is_rewrite else self.children
+
+
+Node = Step | Closed
+
+
+def position_path(e: Expr, pos: int) -> tuple[int, ...]:
+    """The child indices leading from ``e`` to its node at prefix position ``pos``."""
+    if pos < 0 or pos >= e.size:
+        raise IndexError(f"position {pos} out of range 0..{e.size - 1}")
+    path: list[int] = []
+    while pos:
+        pos -= 1
+        for i, a in enumerate(e.args):
+            if pos < a.size:
+                path.append(i)
+                e = a
+                break
+            pos -= a.size
+    return tuple(path)
+
+
+def _bindings(rule: Rule, tactic: Tactic, node: Expr) -> tuple[tuple[str, Expr], ...]:
+    b = rule.match[tactic.direction](node)
+    if b is None:  # check_proof ran first, so this cannot happen
+        raise ExportError(f"rule {rule.id} does not match {node}", rule.id)
+    out = dict(b)
+    out.update(tactic.subs)
+    return tuple(sorted(out.items()))
+
+
+def _closed(goal: Theorem, rules: RuleSet) -> Closed:
+    how = closed_by(goal, rules)
+    if how is None:
+        raise ExportError(f"subgoal {goal} is not closed")
+    if how == "hypothesis":
+        return Closed(goal, "hypothesis", hyp_index=goal.hyps.index(goal.goal))
+    if how == "exact":
+        return Closed(goal, "exact")
+    rule = rules[how]
+    return Closed(goal, "rule", rule=rule, bindings=_bindings(rule, Tactic(rule.id), goal.goal))
+
+
+def _step(goal: Theorem, proof: Proof, rules: RuleSet) -> Step:
+    tactic = proof.tactic
+    rule = rules[tactic.rule]
+    subgoals = tuple(apply(goal, tactic, rules))
+    children: list[Node] = []
+    for i, sub in enumerate(subgoals):
+        child = proof.children[i] if i < len(proof.children) else None
+        children.append(_closed(sub, rules) if child is None else _step(sub, child, rules))
+    if tactic.direction is None:
+        return Step(goal, tactic, rule, _bindings(rule, tactic, goal.goal), (), None, None, subgoals, tuple(children))
+    pos = tactic.position
+    assert pos is not None
+    old = goal.goal.at(pos)
+    new = subgoals[0].goal.at(pos)
+    if rule.kind == "arith":
+        bindings: tuple[tuple[str, Expr], ...] = ()
+    else:
+        bindings = _bindings(rule, tactic, old)
+    return Step(goal, tactic, rule, bindings, position_path(goal.goal, pos), old, new, subgoals, tuple(children))
+
+
+def trace(theorem: Theorem, proof: Proof | None, rules: RuleSet) -> Node:
+    """The traced proof of ``theorem``. Raises :class:`equations.ProofError` when the core rejects it."""
+    check_proof(theorem, proof, rules)
+    if proof is None:
+        return _closed(theorem, rules)
+    # deep proofs (long random walks) would overflow Python's stack in a recursive replay
+    import sys
+
+    limit = sys.getrecursionlimit()
+    need = 4 * proof.depth + 200
+    if need > limit:
+        sys.setrecursionlimit(need)
+    try:
+        return _step(theorem, proof, rules)
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def rules_used(node: Node) -> list[str]:
+    """Ids of the rules a traced proof uses (closing assertions included), in first-use order."""
+    seen: dict[str, None] = {}
+    stack: list[Node] = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Closed):
+            if n.rule is not None:
+                seen[n.rule.id] = None
+            continue
+        seen[n.rule.id] = None
+        stack.extend(reversed(n.children))
+    return list(seen)
