@@ -176,9 +176,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--category")
     p.set_defaults(fn=cmd_identities)
 
-    # Subcommands of the packages built on the core (generate, prove, evaluate). The core never imports
+    # Subcommands of the packages built on the core (generate, export, prove, evaluate). The core never imports
     # them at module level; a package that is absent is skipped, one that is broken raises.
-    for module, hook in (("equations.generators.cli", "add_parser"), ("equations.agents.cli", "add_parsers")):
+    hooks = (("equations.generators.cli", "add_parser"), ("equations.exporters.cli", "add_parser"),
+             ("equations.agents.cli", "add_parsers"))
+    for module, hook in hooks:
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as err:

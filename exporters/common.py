@@ -30,6 +30,7 @@ class ExportReport:
     failures: dict[str, str] = field(default_factory=dict)
     checked: bool = False
     seconds: float = 0.0
+    preamble_seconds: float = 0.0
 
     @property
     def accepted(self) -> int:

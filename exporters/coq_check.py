@@ -69,6 +69,19 @@ def _short(msg: str) -> str:
     return " ".join(ln.strip() for ln in lines)[:2000]
 
 
+def _join(header: str, blocks: Sequence[tuple[str, str]]) -> tuple[str, list[int]]:
+    """The file text and the first line number (1-based) of each block."""
+    text = header.rstrip() + "\n\n"
+    starts: list[int] = []
+    for _, body in blocks:
+        starts.append(text.count("\n") + 1)
+        text += body + "\n\n"
+    return text, starts
+
+
+_LINE = re.compile(r'line (\d+), characters')
+
+
 def compile_blocks(
     directory: Path,
     stem: str,
@@ -77,12 +90,17 @@ def compile_blocks(
     *,
     timeout: float = 600.0,
     workers: int | None = None,
+    max_retries: int = 30,
 ) -> CompileResult:
     """Write ``<stem>.v`` (header then blocks) in ``directory`` and compile it there (``-Q directory ""``,
-    so modules compiled earlier in ``directory`` can be imported). On failure, compile each block alone
-    in a scratch copy and record every failure."""
+    so modules compiled earlier in ``directory`` can be imported).
+
+    On an error, the block holding the error's line is recorded as failing and the file is compiled again
+    without it, until it compiles (each failure costs one more compilation of the file); past
+    ``max_retries`` failures the remaining blocks are compiled one by one. The file left on disk is the
+    complete one, with every block."""
     directory = Path(directory)
-    text = header.rstrip() + "\n\n" + "\n\n".join(b for _, b in blocks) + "\n"
+    text, _ = _join(header, blocks)
     path = directory / f"{stem}.v"
     tmp = path.with_suffix(".v.tmp")
     tmp.write_text(text)
@@ -91,26 +109,37 @@ def compile_blocks(
     result = CompileResult(path, ok, secs, len(blocks))
     if ok:
         return result
-    if not blocks:
-        result.failures["<header>"] = _short(msg)
-        return result
-    # bisect by block: each alone after the header, in a scratch directory that can see our modules
     scratch = Path(tempfile.mkdtemp(prefix=f"{stem}_", dir=directory))
-
-    def one(i: int) -> tuple[str, bool, str]:
-        name, body = blocks[i]
-        p = scratch / f"B{i}.v"
-        p.write_text(header.rstrip() + "\n\n" + body + "\n")
-        good, m, _ = _compile_with(p, directory, scratch, timeout)
-        return name, good, m
-
     try:
+        remaining = list(blocks)
+        for _ in range(max_retries):
+            text, starts = _join(header, remaining)
+            p = scratch / f"{stem}.v"
+            p.write_text(text)
+            good, m, _secs = _compile_with(p, directory, scratch, timeout)
+            if good:
+                return result
+            lines = [int(x) for x in _LINE.findall(m)]
+            if not lines or lines[0] < (starts[0] if starts else 1 << 60):
+                result.failures["<header>"] = _short(m)  # the header itself fails: nothing can compile
+                return result
+            k = max(i for i, s in enumerate(starts) if s <= lines[0])
+            result.failures[remaining[k][0]] = _short(m)
+            del remaining[k]
+            if not remaining:
+                return result
+        # many failures: compile what is left block by block
+        def one(i: int) -> tuple[str, bool, str]:
+            name, body = remaining[i]
+            q = scratch / f"B{i}.v"
+            q.write_text(header.rstrip() + "\n\n" + body + "\n")
+            good, m, _ = _compile_with(q, directory, scratch, timeout)
+            return name, good, m
+
         with ThreadPoolExecutor(max_workers=workers or max(1, os.cpu_count() or 1)) as pool:
-            for name, good, m in pool.map(one, range(len(blocks))):
+            for name, good, m in pool.map(one, range(len(remaining))):
                 if not good:
                     result.failures[name] = _short(m)
-        if not result.failures:
-            result.failures["<file>"] = _short(msg)  # every block compiles alone: an interaction between them
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return result

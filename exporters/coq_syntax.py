@@ -13,6 +13,8 @@ Operators without a standard-library counterpart are defined in ``EquationsBase.
 
 from __future__ import annotations
 
+import re
+
 from equations import Expr, Rule
 
 from .trace import ExportError
@@ -46,9 +48,17 @@ COQ_RESERVED = frozenset(
 )
 
 
+#: the variable name (unreachable from the parser) standing for the hole of a rewrite's context
+HOLE = "\x00hole"
+_GENERATED = re.compile(r"^(?:[HS]\d+|[rnz]_.*|v_.*|hole__)$")
+
+
 def coq_ident(name: str) -> str:
-    """A Coq identifier for our variable ``name`` (unchanged unless it would clash with a Coq name)."""
-    if name in COQ_RESERVED or name.startswith("r_") or name.startswith("h_"):
+    """A Coq identifier for our variable ``name``: unchanged unless it would clash with a Coq name or with
+    the names the exporter generates (hypotheses ``H0``, side conditions ``S1``, lemmas ``r_...``)."""
+    if name == HOLE:
+        return "hole__"
+    if name in COQ_RESERVED or _GENERATED.match(name):
         return f"v_{name}"
     return name
 

@@ -158,3 +158,21 @@ def rules_used(node: Node) -> list[str]:
         seen[n.rule.id] = None
         stack.extend(reversed(n.children))
     return list(seen)
+
+
+def proof_variables(node: Node) -> frozenset[str]:
+    """Every variable occurring in the goals of a traced proof (a substitution may bring in variables the
+    theorem does not have: ``add_sub_cancel <- 1 with B := y``; exporters must bind them)."""
+    out: set[str] = set()
+    stack: list[Node] = [node]
+    while stack:
+        n = stack.pop()
+        out |= n.goal.goal.variables()
+        if isinstance(n, Step):
+            for _, v in n.bindings:
+                out |= v.variables()
+            stack.extend(n.children)
+        else:
+            for _, v in n.bindings:
+                out |= v.variables()
+    return frozenset(out)

@@ -5,460 +5,467 @@ Open Scope Z_scope.
 
 Lemma z_add_comm : forall (A B : Z), (A + B) = (B + A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_add_assoc : forall (A B C : Z), (A + (B + C)) = ((A + B) + C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_add_zero : forall (A : Z), (A + 0) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_mul_comm : forall (A B : Z), (A * B) = (B * A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_mul_assoc : forall (A B C : Z), (A * (B * C)) = ((A * B) * C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_mul_one : forall (A : Z), (A * 1) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_mul_zero : forall (A : Z), (A * 0) = 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_mul_add : forall (A B C : Z), (A * (B + C)) = ((A * B) + (A * C)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_two_mul : forall (A : Z), (2 * A) = (A + A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_sub_eq_add_neg : forall (A B : Z), (A - B) = (A + (- B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_neg_add : forall (A B : Z), (- (A + B)) = ((- A) + (- B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_neg_neg : forall (A : Z), (- (- A)) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_add_neg_cancel : forall (A : Z), (A + (- A)) = 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_sub_self : forall (A : Z), (A - A) = 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_sub_zero : forall (A : Z), (A - 0) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_neg_mul : forall (A B : Z), ((- A) * B) = (- (A * B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_add_sub_cancel : forall (A B : Z), ((A + B) - B) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_sub_add_cancel : forall (A B : Z), ((A - B) + B) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_mul_sub : forall (A B C : Z), (A * (B - C)) = ((A * B) - (A * C)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_pow_zero : forall (A : Z), (Z.pow A 0) = 1.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_pow_one : forall (A : Z), (Z.pow A 1) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_sq : forall (A : Z), (Z.pow A 2) = (A * A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_pow_succ : forall (A B : Z), B >= 0 -> (Z.pow A (B + 1)) = ((Z.pow A B) * A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; rewrite Z.pow_add_r, Z.pow_1_r by lia; reflexivity.
 Qed.
 
 Lemma z_pow_add : forall (A B C : Z), B >= 0 -> C >= 0 -> (Z.pow A (B + C)) = ((Z.pow A B) * (Z.pow A C)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply Z.pow_add_r; lia.
 Qed.
 
 Lemma z_abs_neg : forall (A : Z), (Z.abs (- A)) = (Z.abs A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_abs_mul : forall (A B : Z), (Z.abs (A * B)) = ((Z.abs A) * (Z.abs B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_abs_of_nonneg : forall (A : Z), A >= 0 -> (Z.abs A) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_abs_of_nonpos : forall (A : Z), A <= 0 -> (Z.abs A) = (- A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_gt_iff_lt : forall (A B : Z), (A > B) <-> (B < A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_ge_iff_le : forall (A B : Z), (A >= B) <-> (B <= A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_eq_iff_sub_eq_zero : forall (A B : Z), (A = B) <-> ((A - B) = 0).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_sub_nonneg : forall (A B : Z), (0 <= (A - B)) <-> (B <= A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_add_lt_add_iff_right : forall (A B C : Z), ((A + C) < (B + C)) <-> (A < B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_add_le_add_iff_right : forall (A B C : Z), ((A + C) <= (B + C)) <-> (A <= B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_lt_iff_neg_lt_neg : forall (A B : Z), (A < B) <-> ((- B) < (- A)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_lt_iff_add_one_le : forall (A B : Z), (A < B) <-> ((A + 1) <= B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_mul_lt_mul_iff_right : forall (A B C : Z), C > 0 -> ((A * C) < (B * C)) <-> (A < B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_mul_le_mul_iff_right : forall (A B C : Z), C > 0 -> ((A * C) <= (B * C)) <-> (A <= B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_div_add_mod : forall (A B : Z), B <> 0 -> (((Z.div A B) * B) + (Z.modulo A B)) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B H; rewrite Z.mul_comm; symmetry; apply Z.div_mod; exact H.
 Qed.
 
 Lemma z_div_self : forall (A : Z), A <> 0 -> (Z.div A A) = 1.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply Z.div_same; assumption.
 Qed.
 
 Lemma z_mod_self : forall (A : Z), A <> 0 -> (Z.modulo A A) = 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply Z.mod_same; assumption.
 Qed.
 
 Lemma z_mul_div_cancel : forall (A B : Z), B <> 0 -> (Z.div (A * B) B) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply Z.div_mul; assumption.
 Qed.
 
 Lemma z_mod_mod : forall (A B : Z), B <> 0 -> (Z.modulo (Z.modulo A B) B) = (Z.modulo A B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply Z.mod_mod; assumption.
 Qed.
 
 Lemma z_add_mul_mod_self : forall (A B C : Z), C <> 0 -> (Z.modulo (A + (B * C)) C) = (Z.modulo A C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply Z.mod_add; assumption.
 Qed.
 
 Lemma z_add_mod : forall (A B C : Z), C <> 0 -> (Z.modulo (A + B) C) = (Z.modulo ((Z.modulo A C) + (Z.modulo B C)) C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply Z.add_mod; assumption.
 Qed.
 
 Lemma z_mul_mod : forall (A B C : Z), C <> 0 -> (Z.modulo (A * B) C) = (Z.modulo ((Z.modulo A C) * (Z.modulo B C)) C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply Z.mul_mod; assumption.
 Qed.
 
 Lemma z_mod_eq_of_lt : forall (A B : Z), A >= 0 -> A < B -> (Z.modulo A B) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply Z.mod_small; lia.
 Qed.
 
 Lemma z_gcd_comm : forall (A B : Z), (Z.gcd A B) = (Z.gcd B A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply Z.gcd_comm.
 Qed.
 
 Lemma z_gcd_zero_right : forall (A : Z), (Z.gcd A 0) = (Z.abs A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply Z.gcd_0_r.
 Qed.
 
 Lemma z_gcd_one_right : forall (A : Z), (Z.gcd A 1) = 1.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply Z.gcd_1_r.
 Qed.
 
 Lemma z_gcd_neg : forall (A B : Z), (Z.gcd (- A) B) = (Z.gcd A B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply Z.gcd_opp_l.
 Qed.
 
 Lemma z_gcd_rec : forall (A B : Z), A <> 0 -> (Z.gcd A B) = (Z.gcd (Z.modulo B A) A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B H; rewrite Z.gcd_mod by exact H; reflexivity.
 Qed.
 
 Lemma z_lcm_comm : forall (A B : Z), (Z.lcm A B) = (Z.lcm B A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply Z.lcm_comm.
 Qed.
 
 Lemma z_lcm_zero_right : forall (A : Z), (Z.lcm A 0) = 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply Z.lcm_0_r.
 Qed.
 
 Lemma z_gcd_mul_lcm : forall (A B : Z), ((Z.gcd A B) * (Z.lcm A B)) = (Z.abs (A * B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B; unfold Z.lcm.
+destruct (Z.eq_dec (Z.gcd A B) 0) as [H | H].
+- apply Z.gcd_eq_0 in H; destruct H as [-> ->]; reflexivity.
+- pose proof (Z.gcd_nonneg A B) as Hg.
+  destruct (Z.gcd_divide_r A B) as [k Hk].
+  set (g := Z.gcd A B) in *; clearbody g.
+  rewrite Hk, Z.div_mul by exact H.
+  rewrite !Z.abs_mul, (Z.abs_eq g) by exact Hg; ring.
 Qed.
 
 Lemma z_dvd_iff_mod_eq_zero : forall (A B : Z), A <> 0 -> ((Z.divide A B)) <-> ((Z.modulo B A) = 0).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B H; symmetry; apply Z.mod_divide; exact H.
 Qed.
 
 Lemma z_neg_dvd : forall (A B : Z), ((Z.divide (- A) B)) <-> ((Z.divide A B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply Z.divide_opp_l.
 Qed.
 
 Lemma z_dvd_neg : forall (A B : Z), ((Z.divide A (- B))) <-> ((Z.divide A B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply Z.divide_opp_r.
 Qed.
 
 Lemma z_dvd_refl : forall (A : Z), (Z.divide A A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply Z.divide_refl.
 Qed.
 
 Lemma z_one_dvd : forall (A : Z), (Z.divide 1 A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply Z.divide_1_l.
 Qed.
 
 Lemma z_dvd_zero : forall (A : Z), (Z.divide A 0).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply Z.divide_0_r.
 Qed.
 
 Lemma z_dvd_mul_right : forall (A B : Z), (Z.divide A (A * B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply Z.divide_factor_l.
 Qed.
 
 Lemma z_dvd_trans : forall (A B C : Z), (Z.divide A B) -> (Z.divide B C) -> (Z.divide A C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B C H1 H2; exact (Z.divide_trans A B C H1 H2).
 Qed.
 
 Lemma z_dvd_add : forall (A B C : Z), (Z.divide A B) -> (Z.divide A C) -> (Z.divide A (B + C)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply Z.divide_add_r; assumption.
 Qed.
 
 Lemma z_dvd_sub : forall (A B C : Z), (Z.divide A B) -> (Z.divide A C) -> (Z.divide A (B - C)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply Z.divide_sub_r; assumption.
 Qed.
 
 Lemma z_abs_eq_of_dvd_dvd : forall (A B : Z), (Z.divide A B) -> (Z.divide B A) -> (Z.abs A) = (Z.abs B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply Z.divide_antisym_abs; assumption.
 Qed.
 
 Lemma z_le_of_dvd : forall (A B : Z), B > 0 -> (Z.divide A B) -> A <= B.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply Z.divide_pos_le; [lia | assumption].
 Qed.
 
 Lemma z_gcd_dvd_left : forall (A B : Z), (Z.divide (Z.gcd A B) A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply Z.gcd_divide_l.
 Qed.
 
 Lemma z_gcd_dvd_right : forall (A B : Z), (Z.divide (Z.gcd A B) B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply Z.gcd_divide_r.
 Qed.
 
 Lemma z_dvd_gcd : forall (A B C : Z), (Z.divide C A) -> (Z.divide C B) -> (Z.divide C (Z.gcd A B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply Z.gcd_greatest; assumption.
 Qed.
 
 Lemma z_lcm_dvd : forall (A B C : Z), (Z.divide A C) -> (Z.divide B C) -> (Z.divide (Z.lcm A B) C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply Z.lcm_least; assumption.
 Qed.
 
 Lemma z_mod_nonneg : forall (A B : Z), B > 0 -> (Z.modulo A B) >= 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B H; pose proof (Z.mod_pos_bound A B); lia.
 Qed.
 
 Lemma z_mod_lt : forall (A B : Z), B > 0 -> (Z.modulo A B) < B.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B H; pose proof (Z.mod_pos_bound A B); lia.
 Qed.
 
 Lemma z_eq_refl : forall (A : Z), A = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_eq_symm : forall (A B : Z), B = A -> A = B.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_ne_symm : forall (A B : Z), B <> A -> A <> B.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_le_refl : forall (A : Z), A <= A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_le_trans : forall (A B C : Z), A <= B -> B <= C -> A <= C.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_lt_trans : forall (A B C : Z), A < B -> B < C -> A < C.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_lt_of_lt_of_le : forall (A B C : Z), A < B -> B <= C -> A < C.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_lt_of_le_of_lt : forall (A B C : Z), A <= B -> B < C -> A < C.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_le_of_lt : forall (A B : Z), A < B -> A <= B.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_le_antisymm : forall (A B : Z), A <= B -> B <= A -> A = B.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_add_le_add : forall (A B C D : Z), A <= B -> C <= D -> (A + C) <= (B + D).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_neg_le_neg : forall (A B : Z), A <= B -> (- B) <= (- A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_mul_le_mul_of_nonneg_right : forall (A B C : Z), A <= B -> C >= 0 -> (A * C) <= (B * C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_mul_pos : forall (A B : Z), A > 0 -> B > 0 -> (A * B) > 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_mul_nonneg : forall (A B : Z), A >= 0 -> B >= 0 -> (A * B) >= 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_sq_nonneg : forall (A : Z), (Z.pow A 2) >= 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_abs_nonneg : forall (A : Z), (Z.abs A) >= 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_abs_add : forall (A B : Z), (Z.abs (A + B)) <= ((Z.abs A) + (Z.abs B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma z_eq_of_mul_eq_mul_right : forall (A B C : Z), (A * C) = (B * C) -> C <> 0 -> A = B.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.

@@ -5,375 +5,380 @@ Open Scope N_scope.
 
 Lemma n_add_comm : forall (A B : N), (A + B) = (B + A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_add_assoc : forall (A B C : N), (A + (B + C)) = ((A + B) + C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_add_zero : forall (A : N), (A + 0) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_mul_comm : forall (A B : N), (A * B) = (B * A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_mul_assoc : forall (A B C : N), (A * (B * C)) = ((A * B) * C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_mul_one : forall (A : N), (A * 1) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_mul_zero : forall (A : N), (A * 0) = 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_mul_add : forall (A B C : N), (A * (B + C)) = ((A * B) + (A * C)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_two_mul : forall (A : N), (2 * A) = (A + A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_sub_self : forall (A : N), (A - A) = 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_sub_zero : forall (A : N), (A - 0) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_zero_sub : forall (A : N), (0 - A) = 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_add_sub_cancel : forall (A B : N), ((A + B) - B) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_sub_add_cancel : forall (A B : N), B <= A -> ((A - B) + B) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_sub_sub : forall (A B C : N), ((A - B) - C) = (A - (B + C)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_add_sub_assoc : forall (A B C : N), C <= B -> ((A + B) - C) = (A + (B - C)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_mul_sub : forall (A B C : N), (A * (B - C)) = ((A * B) - (A * C)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_pow_zero : forall (A : N), (N.pow A 0) = 1.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_pow_one : forall (A : N), (N.pow A 1) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_sq : forall (A : N), (N.pow A 2) = (A * A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_pow_succ : forall (A B : N), (N.pow A (B + 1)) = ((N.pow A B) * A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; rewrite N.pow_add_r, N.pow_1_r; reflexivity.
 Qed.
 
 Lemma n_pow_add : forall (A B C : N), (N.pow A (B + C)) = ((N.pow A B) * (N.pow A C)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply N.pow_add_r.
 Qed.
 
 Lemma n_gt_iff_lt : forall (A B : N), (A > B) <-> (B < A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_ge_iff_le : forall (A B : N), (A >= B) <-> (B <= A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_add_lt_add_iff_right : forall (A B C : N), ((A + C) < (B + C)) <-> (A < B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_add_le_add_iff_right : forall (A B C : N), ((A + C) <= (B + C)) <-> (A <= B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_lt_iff_add_one_le : forall (A B : N), (A < B) <-> ((A + 1) <= B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_sub_eq_zero_iff_le : forall (A B : N), ((A - B) = 0) <-> (A <= B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_div_add_mod : forall (A B : N), B <> 0 -> (((N.div A B) * B) + (N.modulo A B)) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B H; rewrite N.mul_comm; symmetry; apply N.div_mod; exact H.
 Qed.
 
 Lemma n_div_self : forall (A : N), A <> 0 -> (N.div A A) = 1.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply N.div_same; assumption.
 Qed.
 
 Lemma n_mod_self : forall (A : N), A <> 0 -> (N.modulo A A) = 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply N.mod_same; assumption.
 Qed.
 
 Lemma n_mul_div_cancel : forall (A B : N), B <> 0 -> (N.div (A * B) B) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply N.div_mul; assumption.
 Qed.
 
 Lemma n_mod_mod : forall (A B : N), B <> 0 -> (N.modulo (N.modulo A B) B) = (N.modulo A B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply N.mod_mod; assumption.
 Qed.
 
 Lemma n_add_mul_mod_self : forall (A B C : N), C <> 0 -> (N.modulo (A + (B * C)) C) = (N.modulo A C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply N.mod_add; assumption.
 Qed.
 
 Lemma n_add_mod : forall (A B C : N), C <> 0 -> (N.modulo (A + B) C) = (N.modulo ((N.modulo A C) + (N.modulo B C)) C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply N.add_mod; assumption.
 Qed.
 
 Lemma n_mul_mod : forall (A B C : N), C <> 0 -> (N.modulo (A * B) C) = (N.modulo ((N.modulo A C) * (N.modulo B C)) C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply N.mul_mod; assumption.
 Qed.
 
 Lemma n_mod_eq_of_lt : forall (A B : N), A < B -> (N.modulo A B) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply N.mod_small; assumption.
 Qed.
 
 Lemma n_gcd_comm : forall (A B : N), (N.gcd A B) = (N.gcd B A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply N.gcd_comm.
 Qed.
 
 Lemma n_gcd_zero_right : forall (A : N), (N.gcd A 0) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply N.gcd_0_r.
 Qed.
 
 Lemma n_gcd_one_right : forall (A : N), (N.gcd A 1) = 1.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply N.gcd_1_r.
 Qed.
 
 Lemma n_gcd_rec : forall (A B : N), A <> 0 -> (N.gcd A B) = (N.gcd (N.modulo B A) A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B H; rewrite N.gcd_mod by exact H; reflexivity.
 Qed.
 
 Lemma n_lcm_comm : forall (A B : N), (N.lcm A B) = (N.lcm B A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply N.lcm_comm.
 Qed.
 
 Lemma n_lcm_zero_right : forall (A : N), (N.lcm A 0) = 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply N.lcm_0_r.
 Qed.
 
 Lemma n_gcd_mul_lcm : forall (A B : N), ((N.gcd A B) * (N.lcm A B)) = (A * B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B; unfold N.lcm.
+destruct (N.eq_dec (N.gcd A B) 0) as [H | H].
+- apply N.gcd_eq_0 in H; destruct H as [-> ->]; reflexivity.
+- destruct (N.gcd_divide_r A B) as [k Hk].
+  set (g := N.gcd A B) in *; clearbody g.
+  rewrite Hk, N.div_mul by exact H; ring.
 Qed.
 
 Lemma n_dvd_iff_mod_eq_zero : forall (A B : N), A <> 0 -> ((N.divide A B)) <-> ((N.modulo B A) = 0).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B H; symmetry; apply N.mod_divide; exact H.
 Qed.
 
 Lemma n_dvd_refl : forall (A : N), (N.divide A A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply N.divide_refl.
 Qed.
 
 Lemma n_one_dvd : forall (A : N), (N.divide 1 A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply N.divide_1_l.
 Qed.
 
 Lemma n_dvd_zero : forall (A : N), (N.divide A 0).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply N.divide_0_r.
 Qed.
 
 Lemma n_dvd_mul_right : forall (A B : N), (N.divide A (A * B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply N.divide_factor_l.
 Qed.
 
 Lemma n_dvd_trans : forall (A B C : N), (N.divide A B) -> (N.divide B C) -> (N.divide A C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B C H1 H2; exact (N.divide_trans A B C H1 H2).
 Qed.
 
 Lemma n_dvd_add : forall (A B C : N), (N.divide A B) -> (N.divide A C) -> (N.divide A (B + C)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply N.divide_add_r; assumption.
 Qed.
 
 Lemma n_dvd_sub : forall (A B C : N), (N.divide A B) -> (N.divide A C) -> (N.divide A (B - C)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply N.divide_sub_r; assumption.
 Qed.
 
 Lemma n_dvd_antisymm : forall (A B : N), (N.divide A B) -> (N.divide B A) -> A = B.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply N.divide_antisym; assumption.
 Qed.
 
 Lemma n_le_of_dvd : forall (A B : N), B > 0 -> (N.divide A B) -> A <= B.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply N.divide_pos_le; [lia | assumption].
 Qed.
 
 Lemma n_gcd_dvd_left : forall (A B : N), (N.divide (N.gcd A B) A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply N.gcd_divide_l.
 Qed.
 
 Lemma n_gcd_dvd_right : forall (A B : N), (N.divide (N.gcd A B) B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply N.gcd_divide_r.
 Qed.
 
 Lemma n_dvd_gcd : forall (A B C : N), (N.divide C A) -> (N.divide C B) -> (N.divide C (N.gcd A B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply N.gcd_greatest; assumption.
 Qed.
 
 Lemma n_lcm_dvd : forall (A B C : N), (N.divide A C) -> (N.divide B C) -> (N.divide (N.lcm A B) C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply N.lcm_least; assumption.
 Qed.
 
 Lemma n_mod_lt : forall (A B : N), B > 0 -> (N.modulo A B) < B.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; apply N.mod_lt; lia.
 Qed.
 
 Lemma n_eq_refl : forall (A : N), A = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_eq_symm : forall (A B : N), B = A -> A = B.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_ne_symm : forall (A B : N), B <> A -> A <> B.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_le_refl : forall (A : N), A <= A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_le_trans : forall (A B C : N), A <= B -> B <= C -> A <= C.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_lt_trans : forall (A B C : N), A < B -> B < C -> A < C.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_lt_of_lt_of_le : forall (A B C : N), A < B -> B <= C -> A < C.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_le_of_lt : forall (A B : N), A < B -> A <= B.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_le_antisymm : forall (A B : N), A <= B -> B <= A -> A = B.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_zero_le : forall (A : N), A >= 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_lt_succ_self : forall (A : N), A < (A + 1).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_le_add_right : forall (A B : N), A <= (A + B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_sub_le : forall (A B : N), (A - B) <= A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_add_le_add : forall (A B C D : N), A <= B -> C <= D -> (A + C) <= (B + D).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_mul_le_mul : forall (A B C D : N), A <= B -> C <= D -> (A * C) <= (B * D).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.
 
 Lemma n_eq_of_mul_eq_mul_right : forall (A B C : N), (A * C) = (B * C) -> C <> 0 -> A = B.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros; first [ring | lia | nia].
 Qed.

@@ -5,1955 +5,1974 @@ Open Scope R_scope.
 
 Lemma r_add_comm : forall (A B : R), (A + B) = (B + A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_add_assoc : forall (A B C : R), (A + (B + C)) = ((A + B) + C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_add_left_comm : forall (A B C : R), (A + (B + C)) = (B + (A + C)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_add_zero : forall (A : R), (A + 0) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_zero_add : forall (A : R), (0 + A) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sub_eq_add_neg : forall (A B : R), (A - B) = (A + (- B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_neg_add : forall (A B : R), (- (A + B)) = ((- A) + (- B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_neg_neg : forall (A : R), (- (- A)) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_add_neg_cancel : forall (A : R), (A + (- A)) = 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_neg_add_cancel : forall (A : R), ((- A) + A) = 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sub_self : forall (A : R), (A - A) = 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sub_zero : forall (A : R), (A - 0) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_zero_sub : forall (A : R), (0 - A) = (- A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_neg_sub : forall (A B : R), (- (A - B)) = (B - A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sub_neg_eq_add : forall (A B : R), (A - (- B)) = (A + B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_neg_add_eq_sub : forall (A B : R), ((- A) + B) = (B - A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sub_sub : forall (A B C : R), ((A - B) - C) = (A - (B + C)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sub_sub_cancel : forall (A B : R), (A - (A - B)) = B.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_add_sub_assoc : forall (A B C : R), ((A + B) - C) = (A + (B - C)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sub_add_eq_add_sub : forall (A B C : R), ((A - B) + C) = ((A + C) - B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_add_sub_cancel : forall (A B : R), A = ((A + B) - B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sub_add_cancel : forall (A B : R), ((A - B) + B) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_add_sub_cancel_left : forall (A B : R), ((A + B) - A) = B.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_add_sub_add_right_eq_sub : forall (A B C : R), ((A + C) - (B + C)) = (A - B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sub_add_sub_cancel : forall (A B C : R), ((A - B) + (B - C)) = (A - C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_comm : forall (A B : R), (A * B) = (B * A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_assoc : forall (A B C : R), (A * (B * C)) = ((A * B) * C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_left_comm : forall (A B C : R), (A * (B * C)) = (B * (A * C)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_one : forall (A : R), (A * 1) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_one_mul : forall (A : R), (1 * A) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_zero : forall (A : R), (A * 0) = 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_zero_mul : forall (A : R), (0 * A) = 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_neg_mul : forall (A B : R), ((- A) * B) = (- (A * B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_neg : forall (A B : R), (A * (- B)) = (- (A * B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_neg_mul_neg : forall (A B : R), ((- A) * (- B)) = (A * B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_neg_eq_neg_one_mul : forall (A : R), (- A) = ((- 1) * A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_add : forall (A B C : R), (A * (B + C)) = ((A * B) + (A * C)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_add_mul : forall (A B C : R), ((A + B) * C) = ((A * C) + (B * C)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_sub : forall (A B C : R), (A * (B - C)) = ((A * B) - (A * C)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sub_mul : forall (A B C : R), ((A - B) * C) = ((A * C) - (B * C)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_two_mul : forall (A : R), (2 * A) = (A + A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_two : forall (A : R), (A * 2) = (A + A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_inv_eq_one_div : forall (A : R), A <> 0 -> (/ A) = (1 / A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_div_eq_mul_inv : forall (A B : R), B <> 0 -> (A / B) = (A * (/ B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_div_eq_mul_one_div : forall (A B : R), B <> 0 -> (A / B) = (A * (1 / B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_inv_cancel : forall (A : R), A <> 0 -> (A * (/ A)) = 1.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_inv_inv : forall (A : R), A <> 0 -> (/ (/ A)) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_inv_neg : forall (A : R), A <> 0 -> (/ (- A)) = (- (/ A)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_inv : forall (A B : R), A <> 0 -> B <> 0 -> (/ (A * B)) = ((/ A) * (/ B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_div_self : forall (A : R), A <> 0 -> (A / A) = 1.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_div_one : forall (A : R), (A / 1) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_zero_div : forall (A : R), A <> 0 -> (0 / A) = 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_neg_div : forall (A B : R), B <> 0 -> ((- A) / B) = (- (A / B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_div_neg : forall (A B : R), B <> 0 -> (A / (- B)) = (- (A / B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_div_div : forall (A B C : R), B <> 0 -> C <> 0 -> ((A / B) / C) = (A / (B * C)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_div_div_eq_mul_div : forall (A B C : R), B <> 0 -> C <> 0 -> (A / (B / C)) = ((A * C) / B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_one_div_div : forall (A B : R), A <> 0 -> B <> 0 -> (1 / (A / B)) = (B / A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_div_assoc : forall (A B C : R), C <> 0 -> ((A * B) / C) = (A * (B / C)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_div_mul_eq_mul_div : forall (A B C : R), B <> 0 -> ((A / B) * C) = ((A * C) / B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_div_mul_cancel : forall (A B : R), B <> 0 -> ((A / B) * B) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_div_cancel : forall (A B : R), B <> 0 -> ((A * B) / B) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_div_cancel_left : forall (A B : R), B <> 0 -> ((B * A) / B) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_div_mul_right : forall (A B C : R), B <> 0 -> C <> 0 -> ((A * C) / (B * C)) = (A / B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_div_add_div_same : forall (A B C : R), C <> 0 -> ((A / C) + (B / C)) = ((A + B) / C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_div_sub_div_same : forall (A B C : R), C <> 0 -> ((A / C) - (B / C)) = ((A - B) / C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_div_add_div : forall (A B C D : R), B <> 0 -> D <> 0 -> ((A / B) + (C / D)) = (((A * D) + (B * C)) / (B * D)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_div_sub_div : forall (A B C D : R), B <> 0 -> D <> 0 -> ((A / B) - (C / D)) = (((A * D) - (B * C)) / (B * D)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_div_mul_div_comm : forall (A B C D : R), B <> 0 -> D <> 0 -> ((A / B) * (C / D)) = ((A * C) / (B * D)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_add_halves : forall (A : R), ((A / 2) + (A / 2)) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_add_self_div_two : forall (A : R), ((A + A) / 2) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_pow_zero : forall (A : R), A <> 0 -> (epow A 0) = 1.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_pow_one : forall (A : R), (epow A 1) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sq : forall (A : R), (epow A 2) = (A * A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_pow_three : forall (A : R), (epow A 3) = ((epow A 2) * A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_pow_four : forall (A : R), (epow A 4) = ((epow A 3) * A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_pow_neg_one : forall (A : R), A <> 0 -> (epow A (- 1)) = (/ A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_neg_sq : forall (A : R), (epow (- A) 2) = (epow A 2).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_pow_two : forall (A B : R), (epow (A * B) 2) = ((epow A 2) * (epow B 2)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_div_pow_two : forall (A B : R), B <> 0 -> (epow (A / B) 2) = ((epow A 2) / (epow B 2)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_add_sq : forall (A B : R), (epow (A + B) 2) = (((epow A 2) + ((2 * A) * B)) + (epow B 2)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sub_sq : forall (A B : R), (epow (A - B) 2) = (((epow A 2) - ((2 * A) * B)) + (epow B 2)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sq_sub_sq : forall (A B : R), ((epow A 2) - (epow B 2)) = ((A + B) * (A - B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_abs_neg : forall (A : R), (Rabs (- A)) = (Rabs A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_abs_mul : forall (A B : R), (Rabs (A * B)) = ((Rabs A) * (Rabs B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_abs_div : forall (A B : R), B <> 0 -> (Rabs (A / B)) = ((Rabs A) / (Rabs B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B H; unfold Rdiv; rewrite Rabs_mult, Rabs_inv; reflexivity.
 Qed.
 
 Lemma r_abs_abs : forall (A : R), (Rabs (Rabs A)) = (Rabs A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_abs_zero : (Rabs 0) = 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_abs_of_nonneg : forall (A : R), A >= 0 -> (Rabs A) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_abs_of_nonpos : forall (A : R), A <= 0 -> (Rabs A) = (- A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_abs_sub_comm : forall (A B : R), (Rabs (A - B)) = (Rabs (B - A)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sq_abs : forall (A : R), (epow (Rabs A) 2) = (epow A 2).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_abs_mul_abs_self : forall (A : R), ((Rabs A) * (Rabs A)) = (A * A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sqrt_sq : forall (A : R), A >= 0 -> (sqrt (epow A 2)) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sq_sqrt : forall (A : R), A >= 0 -> (epow (sqrt A) 2) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sqrt_sq_eq_abs : forall (A : R), (sqrt (epow A 2)) = (Rabs A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A; eqn_pow_lit; exact (sqrt_Rsqr_abs A).
 Qed.
 
 Lemma r_mul_self_sqrt : forall (A : R), A >= 0 -> ((sqrt A) * (sqrt A)) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sqrt_zero : (sqrt 0) = 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sqrt_one : (sqrt 1) = 1.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sqrt_mul : forall (A B : R), A >= 0 -> B >= 0 -> (sqrt (A * B)) = ((sqrt A) * (sqrt B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B HA HB; apply sqrt_mult; lra.
 Qed.
 
 Lemma r_sqrt_div : forall (A B : R), A >= 0 -> B > 0 -> (sqrt (A / B)) = ((sqrt A) / (sqrt B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B HA HB; apply sqrt_div_alt; lra.
 Qed.
 
 Lemma r_sqrt_inv : forall (A : R), A > 0 -> (sqrt (/ A)) = (/ (sqrt A)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A H; apply sqrt_inv.
 Qed.
 
 Lemma r_eq_comm : forall (A B : R), (A = B) <-> (B = A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_ne_comm : forall (A B : R), (A <> B) <-> (B <> A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_eq_iff_sub_eq_zero : forall (A B : R), (A = B) <-> ((A - B) = 0).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_ne_iff_sub_ne_zero : forall (A B : R), (A <> B) <-> ((A - B) <> 0).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_eq_neg_iff_add_eq_zero : forall (A B : R), (A = (- B)) <-> ((A + B) = 0).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_eq_sub_iff_add_eq : forall (A B C : R), (A = (B - C)) <-> ((A + C) = B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_add_eq_add_iff_right : forall (A B C : R), ((A + C) = (B + C)) <-> (A = B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_neg_eq_neg_iff : forall (A B : R), ((- A) = (- B)) <-> (A = B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_eq_mul_iff_right : forall (A B C : R), C <> 0 -> ((A * C) = (B * C)) <-> (A = B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_div_eq_iff : forall (A B C : R), B <> 0 -> ((A / B) = C) <-> (A = (B * C)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B C H; split; intro E; [rewrite <- E; field; exact H | rewrite E; field; exact H].
 Qed.
 
 Lemma r_eq_div_iff : forall (A B C : R), B <> 0 -> (C = (A / B)) <-> ((C * B) = A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B C H; split; intro E; [rewrite E; field; exact H | rewrite <- E; field; exact H].
 Qed.
 
 Lemma r_div_eq_div_iff : forall (A B C D : R), B <> 0 -> D <> 0 -> ((A / B) = (C / D)) <-> ((A * D) = (C * B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B C D HB HD; split; intro E;
+[ assert (EA : A = C / D * B) by (rewrite <- E; field; exact HB); rewrite EA; field; exact HD
+| assert (EA : A = C * B / D) by (rewrite <- E; field; exact HD); rewrite EA; field; split; assumption ].
 Qed.
 
 Lemma r_div_eq_zero_iff : forall (A B : R), B <> 0 -> ((A / B) = 0) <-> (A = 0).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_inv_eq_inv_iff : forall (A B : R), A <> 0 -> B <> 0 -> ((/ A) = (/ B)) <-> (A = B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B HA HB; split; intro E; [rewrite <- (Rinv_inv A), <- (Rinv_inv B), E; reflexivity | subst; reflexivity].
 Qed.
 
 Lemma r_mul_self_eq_zero : forall (A : R), ((A * A) = 0) <-> (A = 0).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sq_eq_zero_iff : forall (A : R), ((epow A 2) = 0) <-> (A = 0).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_abs_eq_zero : forall (A : R), ((Rabs A) = 0) <-> (A = 0).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sq_eq_sq_iff_abs_eq_abs : forall (A B : R), ((epow A 2) = (epow B 2)) <-> ((Rabs A) = (Rabs B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sqrt_eq_zero_iff : forall (A : R), A >= 0 -> ((sqrt A) = 0) <-> (A = 0).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sqrt_inj : forall (A B : R), A >= 0 -> B >= 0 -> ((sqrt A) = (sqrt B)) <-> (A = B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sqrt_eq_iff_sq_eq : forall (A B : R), A >= 0 -> B >= 0 -> ((sqrt A) = B) <-> (A = (epow B 2)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_gt_iff_lt : forall (A B : R), (A > B) <-> (B < A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_ge_iff_le : forall (A B : R), (A >= B) <-> (B <= A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sub_nonneg : forall (A B : R), (0 <= (A - B)) <-> (B <= A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sub_pos : forall (A B : R), (0 < (A - B)) <-> (B < A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sub_nonpos : forall (A B : R), ((A - B) <= 0) <-> (A <= B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sub_neg : forall (A B : R), ((A - B) < 0) <-> (A < B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_neg_pos : forall (A : R), (0 < (- A)) <-> (A < 0).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_neg_nonneg : forall (A : R), (0 <= (- A)) <-> (A <= 0).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_neg_lt_zero : forall (A : R), ((- A) < 0) <-> (0 < A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_neg_nonpos : forall (A : R), ((- A) <= 0) <-> (0 <= A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_add_lt_add_iff_right : forall (A B C : R), ((A + C) < (B + C)) <-> (A < B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_add_le_add_iff_right : forall (A B C : R), ((A + C) <= (B + C)) <-> (A <= B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_lt_iff_neg_lt_neg : forall (A B : R), (A < B) <-> ((- B) < (- A)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_le_iff_neg_le_neg : forall (A B : R), (A <= B) <-> ((- B) <= (- A)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_lt_sub_iff_add_lt : forall (A B C : R), (A < (B - C)) <-> ((A + C) < B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sub_lt_iff_lt_add : forall (A B C : R), ((A - C) < B) <-> (A < (B + C)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_le_sub_iff_add_le : forall (A B C : R), (A <= (B - C)) <-> ((A + C) <= B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sub_le_iff_le_add : forall (A B C : R), ((A - C) <= B) <-> (A <= (B + C)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_lt_mul_iff_right : forall (A B C : R), C > 0 -> ((A * C) < (B * C)) <-> (A < B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_le_mul_iff_right : forall (A B C : R), C > 0 -> ((A * C) <= (B * C)) <-> (A <= B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_lt_mul_iff_left : forall (A B C : R), C > 0 -> ((C * A) < (C * B)) <-> (A < B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_le_mul_iff_left : forall (A B C : R), C > 0 -> ((C * A) <= (C * B)) <-> (A <= B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_lt_mul_iff_of_neg : forall (A B C : R), C < 0 -> ((A * C) < (B * C)) <-> (B < A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_le_mul_iff_of_neg : forall (A B C : R), C < 0 -> ((A * C) <= (B * C)) <-> (B <= A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_div_lt_iff : forall (A B C : R), C > 0 -> ((A / C) < B) <-> (A < (B * C)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B C H; unfold Rgt in *; split; intro E;
+[ apply (Rmult_lt_compat_r C) in E; [replace (A / C * C) with A in E by (field; lra); exact E | exact H]
+| apply (Rmult_lt_reg_r C); [exact H | replace (A / C * C) with A by (field; lra); exact E] ].
 Qed.
 
 Lemma r_lt_div_iff : forall (A B C : R), C > 0 -> (A < (B / C)) <-> ((A * C) < B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B C H; unfold Rgt in *; split; intro E;
+[ apply (Rmult_lt_compat_r C) in E; [replace (B / C * C) with B in E by (field; lra); exact E | exact H]
+| apply (Rmult_lt_reg_r C); [exact H | replace (B / C * C) with B by (field; lra); exact E] ].
 Qed.
 
 Lemma r_div_le_iff : forall (A B C : R), C > 0 -> ((A / C) <= B) <-> (A <= (B * C)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B C H; unfold Rgt in *; split; intro E;
+[ apply (Rmult_le_compat_r C) in E; [replace (A / C * C) with A in E by (field; lra); exact E | lra]
+| apply (Rmult_le_reg_r C); [exact H | replace (A / C * C) with A by (field; lra); exact E] ].
 Qed.
 
 Lemma r_le_div_iff : forall (A B C : R), C > 0 -> (A <= (B / C)) <-> ((A * C) <= B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B C H; unfold Rgt in *; split; intro E;
+[ apply (Rmult_le_compat_r C) in E; [replace (B / C * C) with B in E by (field; lra); exact E | lra]
+| apply (Rmult_le_reg_r C); [exact H | replace (B / C * C) with B by (field; lra); exact E] ].
 Qed.
 
 Lemma r_div_lt_div_iff_right : forall (A B C : R), C > 0 -> ((A / C) < (B / C)) <-> (A < B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_div_le_div_iff_right : forall (A B C : R), C > 0 -> ((A / C) <= (B / C)) <-> (A <= B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_inv_lt_inv : forall (A B : R), A > 0 -> B > 0 -> ((/ A) < (/ B)) <-> (B < A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_inv_le_inv : forall (A B : R), A > 0 -> B > 0 -> ((/ A) <= (/ B)) <-> (B <= A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_abs_pos_iff : forall (A : R), (0 < (Rabs A)) <-> (A <> 0).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sq_lt_sq_iff_abs_lt_abs : forall (A B : R), ((epow A 2) < (epow B 2)) <-> ((Rabs A) < (Rabs B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sq_le_sq_iff_abs_le_abs : forall (A B : R), ((epow A 2) <= (epow B 2)) <-> ((Rabs A) <= (Rabs B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sqrt_lt_sqrt_iff : forall (A B : R), A >= 0 -> B >= 0 -> ((sqrt A) < (sqrt B)) <-> (A < B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sqrt_le_sqrt_iff : forall (A B : R), A >= 0 -> B >= 0 -> ((sqrt A) <= (sqrt B)) <-> (A <= B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sqrt_lt_iff_lt_sq : forall (A B : R), A >= 0 -> B >= 0 -> ((sqrt A) < B) <-> (A < (epow B 2)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_lt_sqrt_iff_sq_lt : forall (A B : R), A >= 0 -> B >= 0 -> (A < (sqrt B)) <-> ((epow A 2) < B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sqrt_pos_iff : forall (A : R), A >= 0 -> (0 < (sqrt A)) <-> (0 < A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_eq_refl : forall (A : R), A = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_eq_symm : forall (A B : R), B = A -> A = B.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_eq_trans : forall (A B C : R), A = B -> B = C -> A = C.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_ne_symm : forall (A B : R), B <> A -> A <> B.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_ne_of_eq_of_ne : forall (A B C : R), A = B -> B <> C -> A <> C.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_add_congr_right : forall (A B C : R), A = B -> (A + C) = (B + C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_congr_right : forall (A B C : R), A = B -> (A * C) = (B * C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sub_congr_right : forall (A B C : R), A = B -> (A - C) = (B - C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_neg_congr : forall (A B : R), A = B -> (- A) = (- B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_div_congr_right : forall (A B C : R), A = B -> C <> 0 -> (A / C) = (B / C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_inv_congr : forall (A B : R), A = B -> A <> 0 -> (/ A) = (/ B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sq_congr : forall (A B : R), A = B -> (epow A 2) = (epow B 2).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_abs_congr : forall (A B : R), A = B -> (Rabs A) = (Rabs B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sqrt_congr : forall (A B : R), A = B -> A >= 0 -> (sqrt A) = (sqrt B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_eq_of_add_eq_add_right : forall (A B C : R), (A + C) = (B + C) -> A = B.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_eq_of_mul_eq_mul_right : forall (A B C : R), (A * C) = (B * C) -> C <> 0 -> A = B.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_eq_of_neg_eq_neg : forall (A B : R), (- A) = (- B) -> A = B.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_eq_of_sub_eq_zero : forall (A B : R), (A - B) = 0 -> A = B.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_eq_zero_of_mul_self_eq_zero : forall (A : R), (A * A) = 0 -> A = 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_eq_zero_of_sq_eq_zero : forall (A : R), (epow A 2) = 0 -> A = 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_eq_zero_of_abs_eq_zero : forall (A : R), (Rabs A) = 0 -> A = 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_eq_of_sq_eq_sq : forall (A B : R), (epow A 2) = (epow B 2) -> A >= 0 -> B >= 0 -> A = B.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_eq_of_sqrt_eq_sqrt : forall (A B : R), (sqrt A) = (sqrt B) -> A >= 0 -> B >= 0 -> A = B.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_ne_of_lt : forall (A B : R), A < B -> A <> B.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_ne_of_gt : forall (A B : R), A > B -> A <> B.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sub_ne_zero_of_ne : forall (A B : R), A <> B -> (A - B) <> 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_add_ne_add_right : forall (A B C : R), A <> B -> (A + C) <> (B + C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_ne_mul_right : forall (A B C : R), A <> B -> C <> 0 -> (A * C) <> (B * C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_neg_ne_neg : forall (A B : R), A <> B -> (- A) <> (- B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_ne_zero : forall (A B : R), A <> 0 -> B <> 0 -> (A * B) <> 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_div_ne_zero : forall (A B : R), A <> 0 -> B <> 0 -> (A / B) <> 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_neg_ne_zero : forall (A : R), A <> 0 -> (- A) <> 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_inv_ne_zero : forall (A : R), A <> 0 -> (/ A) <> 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sq_ne_zero : forall (A : R), A <> 0 -> (epow A 2) <> 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_abs_ne_zero : forall (A : R), A <> 0 -> (Rabs A) <> 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sqrt_ne_zero : forall (A : R), A > 0 -> (sqrt A) <> 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_ne_of_sqrt_ne_zero : forall (A : R), (sqrt A) <> 0 -> A <> 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A H E; apply H; rewrite E; apply sqrt_0.
 Qed.
 
 Lemma r_left_ne_zero_of_mul : forall (A B : R), (A * B) <> 0 -> A <> 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_right_ne_zero_of_mul : forall (A B : R), (A * B) <> 0 -> B <> 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_le_refl : forall (A : R), A <= A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_le_trans : forall (A B C : R), A <= B -> B <= C -> A <= C.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_lt_trans : forall (A B C : R), A < B -> B < C -> A < C.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_lt_of_lt_of_le : forall (A B C : R), A < B -> B <= C -> A < C.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_lt_of_le_of_lt : forall (A B C : R), A <= B -> B < C -> A < C.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_le_of_le_of_eq : forall (A B C : R), A <= B -> B = C -> A <= C.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_le_of_eq_of_le : forall (A B C : R), A = B -> B <= C -> A <= C.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_lt_of_lt_of_eq : forall (A B C : R), A < B -> B = C -> A < C.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_lt_of_eq_of_lt : forall (A B C : R), A = B -> B < C -> A < C.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_le_of_lt : forall (A B : R), A < B -> A <= B.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_le_of_eq : forall (A B : R), A = B -> A <= B.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_lt_of_le_of_ne : forall (A B : R), A <= B -> A <> B -> A < B.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_le_antisymm : forall (A B : R), A <= B -> B <= A -> A = B.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_add_le_add : forall (A B C D : R), A <= B -> C <= D -> (A + C) <= (B + D).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_add_lt_add : forall (A B C D : R), A < B -> C < D -> (A + C) < (B + D).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_add_lt_add_of_lt_of_le : forall (A B C D : R), A < B -> C <= D -> (A + C) < (B + D).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_add_lt_add_of_le_of_lt : forall (A B C D : R), A <= B -> C < D -> (A + C) < (B + D).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_add_le_add_right : forall (A B C : R), A <= B -> (A + C) <= (B + C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_add_lt_add_right : forall (A B C : R), A < B -> (A + C) < (B + C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sub_le_sub : forall (A B C D : R), A <= B -> C <= D -> (A - D) <= (B - C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sub_le_sub_right : forall (A B C : R), A <= B -> (A - C) <= (B - C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sub_lt_sub_right : forall (A B C : R), A < B -> (A - C) < (B - C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sub_le_sub_left : forall (A B C : R), A <= B -> (C - B) <= (C - A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sub_lt_sub_left : forall (A B C : R), A < B -> (C - B) < (C - A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_neg_le_neg : forall (A B : R), A <= B -> (- B) <= (- A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_neg_lt_neg : forall (A B : R), A < B -> (- B) < (- A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_le_mul_of_nonneg_right : forall (A B C : R), A <= B -> C >= 0 -> (A * C) <= (B * C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_le_mul_of_nonneg_left : forall (A B C : R), A <= B -> C >= 0 -> (C * A) <= (C * B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_lt_mul_of_pos_right : forall (A B C : R), A < B -> C > 0 -> (A * C) < (B * C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_lt_mul_of_pos_left : forall (A B C : R), A < B -> C > 0 -> (C * A) < (C * B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_le_mul_of_nonpos_right : forall (A B C : R), A <= B -> C <= 0 -> (B * C) <= (A * C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_lt_mul_of_neg_right : forall (A B C : R), A < B -> C < 0 -> (B * C) < (A * C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_le_mul : forall (A B C D : R), A <= B -> C <= D -> C >= 0 -> B >= 0 -> (A * C) <= (B * D).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_lt_mul_of_nonneg : forall (A B C D : R), A < B -> C < D -> A >= 0 -> C >= 0 -> (A * C) < (B * D).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_div_le_div_of_nonneg_right : forall (A B C : R), A <= B -> C > 0 -> (A / C) <= (B / C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_div_lt_div_of_pos_right : forall (A B C : R), A < B -> C > 0 -> (A / C) < (B / C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_div_le_div_of_nonneg_left : forall (A B C : R), A <= B -> A > 0 -> C >= 0 -> (C / B) <= (C / A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B C H HA HC; unfold Rdiv; apply Rmult_le_compat_l; [lra | apply Rinv_le_contravar; lra].
 Qed.
 
 Lemma r_div_lt_div_of_pos_left : forall (A B C : R), A < B -> A > 0 -> C > 0 -> (C / B) < (C / A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B C H HA HC; unfold Rdiv; apply Rmult_lt_compat_l; [lra | apply Rinv_lt_contravar; nra].
 Qed.
 
 Lemma r_inv_le_inv_of_le : forall (A B : R), A <= B -> A > 0 -> (/ B) <= (/ A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_inv_lt_inv_of_lt : forall (A B : R), A < B -> A > 0 -> (/ B) < (/ A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_pow_le_pow_left_two : forall (A B : R), A <= B -> A >= 0 -> (epow A 2) <= (epow B 2).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_pow_lt_pow_left_two : forall (A B : R), A < B -> A >= 0 -> (epow A 2) < (epow B 2).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sqrt_le_sqrt : forall (A B : R), A <= B -> A >= 0 -> (sqrt A) <= (sqrt B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sqrt_lt_sqrt : forall (A B : R), A < B -> A >= 0 -> (sqrt A) < (sqrt B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_abs_le_abs : forall (A B : R), A <= B -> (- B) <= A -> (Rabs A) <= (Rabs B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_abs_le_of_le_of_neg_le : forall (A B : R), A <= B -> (- A) <= B -> (Rabs A) <= B.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_abs_lt_of_lt_of_neg_lt : forall (A B : R), A < B -> (- A) < B -> (Rabs A) < B.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_le_abs_self : forall (A : R), A <= (Rabs A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_neg_abs_le : forall (A : R), (- (Rabs A)) <= A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_neg_le_abs : forall (A : R), (- A) <= (Rabs A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_abs_add : forall (A B : R), (Rabs (A + B)) <= ((Rabs A) + (Rabs B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_abs_sub_abs_le_abs_sub : forall (A B : R), ((Rabs A) - (Rabs B)) <= (Rabs (A - B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_abs_sub_le : forall (A B C : R), (Rabs (A - C)) <= ((Rabs (A - B)) + (Rabs (B - C))).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_lt_add_of_pos_right : forall (A B : R), B > 0 -> A < (A + B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_le_add_of_nonneg_right : forall (A B : R), B >= 0 -> A <= (A + B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sub_lt_self : forall (A B : R), B > 0 -> (A - B) < A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sub_le_self : forall (A B : R), B >= 0 -> (A - B) <= A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_lt_mul_of_one_lt_right : forall (A B : R), A > 0 -> B > 1 -> A < (A * B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_half_lt_self : forall (A : R), A > 0 -> (A / 2) < A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_two_mul_le_add_sq : forall (A B : R), ((2 * A) * B) <= ((epow A 2) + (epow B 2)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B; eqn_pow_lit; pose proof (Rle_0_sqr (A - B)); unfold Rsqr in *; nra.
 Qed.
 
 Lemma r_four_mul_le_sq_add : forall (A B : R), ((4 * A) * B) <= (epow (A + B) 2).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B; eqn_pow_lit; pose proof (Rle_0_sqr (A - B)); unfold Rsqr in *; nra.
 Qed.
 
 Lemma r_mul_pos : forall (A B : R), A > 0 -> B > 0 -> (A * B) > 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_pos_of_neg_of_neg : forall (A B : R), A < 0 -> B < 0 -> (A * B) > 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_neg_of_pos_of_neg : forall (A B : R), A > 0 -> B < 0 -> (A * B) < 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_neg_of_neg_of_pos : forall (A B : R), A < 0 -> B > 0 -> (A * B) < 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_nonneg : forall (A B : R), A >= 0 -> B >= 0 -> (A * B) >= 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_nonneg_of_nonpos_of_nonpos : forall (A B : R), A <= 0 -> B <= 0 -> (A * B) >= 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_nonpos_of_nonneg_of_nonpos : forall (A B : R), A >= 0 -> B <= 0 -> (A * B) <= 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_mul_self_nonneg : forall (A : R), (A * A) >= 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_add_pos : forall (A B : R), A > 0 -> B > 0 -> (A + B) > 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_add_pos_of_pos_of_nonneg : forall (A B : R), A > 0 -> B >= 0 -> (A + B) > 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_add_nonneg : forall (A B : R), A >= 0 -> B >= 0 -> (A + B) >= 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_add_neg : forall (A B : R), A < 0 -> B < 0 -> (A + B) < 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_add_nonpos : forall (A B : R), A <= 0 -> B <= 0 -> (A + B) <= 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_neg_neg_of_pos : forall (A : R), A > 0 -> (- A) < 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_neg_pos_of_neg : forall (A : R), A < 0 -> (- A) > 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_neg_nonpos_of_nonneg : forall (A : R), A >= 0 -> (- A) <= 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_neg_nonneg_of_nonpos : forall (A : R), A <= 0 -> (- A) >= 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_div_pos : forall (A B : R), A > 0 -> B > 0 -> (A / B) > 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_div_nonneg : forall (A B : R), A >= 0 -> B > 0 -> (A / B) >= 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_div_neg_of_neg_of_pos : forall (A B : R), A < 0 -> B > 0 -> (A / B) < 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_div_neg_of_pos_of_neg : forall (A B : R), A > 0 -> B < 0 -> (A / B) < 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_inv_pos_of_pos : forall (A : R), A > 0 -> (/ A) > 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_inv_neg_of_neg : forall (A : R), A < 0 -> (/ A) < 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sq_nonneg : forall (A : R), (epow A 2) >= 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sq_pos_of_ne_zero : forall (A : R), A <> 0 -> (epow A 2) > 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_abs_nonneg : forall (A : R), (Rabs A) >= 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_abs_pos : forall (A : R), A <> 0 -> (Rabs A) > 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sqrt_nonneg : forall (A : R), A >= 0 -> (sqrt A) >= 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sqrt_pos : forall (A : R), A > 0 -> (sqrt A) > 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_exp_ln : forall (A : R), A > 0 -> (exp (ln A)) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A H; apply exp_ln; lra.
 Qed.
 
 Lemma r_ln_exp : forall (A : R), (ln (exp A)) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A; apply ln_exp.
 Qed.
 
 Lemma r_exp_zero : (exp 0) = 1.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+exact exp_0.
 Qed.
 
 Lemma r_ln_one : (ln 1) = 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+exact ln_1.
 Qed.
 
 Lemma r_exp_add : forall (A B : R), (exp (A + B)) = ((exp A) * (exp B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B; apply exp_plus.
 Qed.
 
 Lemma r_exp_sub : forall (A B : R), (exp (A - B)) = ((exp A) / (exp B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B; unfold Rminus, Rdiv; rewrite exp_plus, exp_Ropp; reflexivity.
 Qed.
 
 Lemma r_exp_neg : forall (A : R), (exp (- A)) = (/ (exp A)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A; apply exp_Ropp.
 Qed.
 
 Lemma r_exp_mul : forall (A B : R), (exp (A * B)) = (epow (exp A) B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B; rewrite epow_exp by apply exp_pos; rewrite ln_exp; f_equal; ring.
 Qed.
 
 Lemma r_ln_mul : forall (A B : R), A > 0 -> B > 0 -> (ln (A * B)) = ((ln A) + (ln B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B HA HB; apply ln_mult; lra.
 Qed.
 
 Lemma r_ln_div : forall (A B : R), A > 0 -> B > 0 -> (ln (A / B)) = ((ln A) - (ln B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B HA HB; unfold Rdiv; rewrite ln_mult by (try apply Rinv_0_lt_compat; lra); rewrite ln_Rinv by lra; ring.
 Qed.
 
 Lemma r_ln_inv : forall (A : R), A > 0 -> (ln (/ A)) = (- (ln A)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A H; apply ln_Rinv; lra.
 Qed.
 
 Lemma r_ln_rpow : forall (A B : R), A > 0 -> (ln (epow A B)) = (B * (ln A)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B H; rewrite epow_exp by lra; apply ln_exp.
 Qed.
 
 Lemma r_ln_sq : forall (A : R), A <> 0 -> (ln (epow A 2)) = (2 * (ln (Rabs A))).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A H; eqn_pow_lit; replace (A * A) with (Rabs A * Rabs A) by (split_Rabs; ring);
+rewrite ln_mult by (apply Rabs_pos_lt; exact H); ring.
 Qed.
 
 Lemma r_ln_sqrt : forall (A : R), A > 0 -> (ln (sqrt A)) = ((ln A) / 2).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A H; rewrite <- Rpower_sqrt by lra; rewrite ln_Rpower; field.
 Qed.
 
 Lemma r_sqrt_exp : forall (A : R), (sqrt (exp A)) = (exp (A / 2)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A; rewrite <- Rpower_sqrt by apply exp_pos; unfold Rpower; rewrite ln_exp; f_equal; field.
 Qed.
 
 Lemma r_rpow_def_of_pos : forall (A B : R), A > 0 -> (epow A B) = (exp (B * (ln A))).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B H; apply epow_exp; lra.
 Qed.
 
 Lemma r_sqrt_eq_rpow : forall (A : R), A > 0 -> (sqrt A) = (epow A (1 / 2)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A H; rewrite epow_pos by lra; rewrite <- Rpower_sqrt by lra; f_equal; field.
 Qed.
 
 Lemma r_one_rpow : forall (A : R), (epow 1 A) = 1.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A; rewrite epow_pos by lra; unfold Rpower; rewrite ln_1, Rmult_0_r; apply exp_0.
 Qed.
 
 Lemma r_rpow_add : forall (A B C : R), A > 0 -> (epow A (B + C)) = ((epow A B) * (epow A C)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B C H; rewrite !epow_pos by lra; apply Rpower_plus.
 Qed.
 
 Lemma r_rpow_sub : forall (A B C : R), A > 0 -> (epow A (B - C)) = ((epow A B) / (epow A C)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B C H; rewrite !epow_pos by lra; unfold Rminus, Rdiv; rewrite Rpower_plus, Rpower_Ropp; reflexivity.
 Qed.
 
 Lemma r_rpow_neg : forall (A B : R), A > 0 -> (epow A (- B)) = (/ (epow A B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B H; rewrite !epow_pos by lra; apply Rpower_Ropp.
 Qed.
 
 Lemma r_rpow_mul : forall (A B C : R), A > 0 -> (epow A (B * C)) = (epow (epow A B) C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B C H; rewrite (epow_pos (epow A B)) by (apply epow_gt0; lra); rewrite !epow_pos by lra;
+rewrite Rpower_mult; reflexivity.
 Qed.
 
 Lemma r_mul_rpow : forall (A B C : R), A > 0 -> B > 0 -> (epow (A * B) C) = ((epow A C) * (epow B C)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B C HA HB; rewrite !epow_pos by nra; symmetry; apply Rpower_mult_distr; lra.
 Qed.
 
 Lemma r_div_rpow : forall (A B C : R), A > 0 -> B > 0 -> (epow (A / B) C) = ((epow A C) / (epow B C)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B C HA HB; rewrite !epow_exp by (first [lra | apply Rdiv_lt_0_compat; lra]);
+unfold Rdiv; rewrite ln_mult by (first [lra | apply Rinv_0_lt_compat; lra]); rewrite ln_Rinv by lra;
+rewrite <- exp_Ropp, <- exp_plus; f_equal; ring.
 Qed.
 
 Lemma r_exp_inj_eq : forall (A B : R), (A = B) <-> ((exp A) = (exp B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B; split; intro E; [subst; reflexivity | apply exp_inv; exact E].
 Qed.
 
 Lemma r_exp_ne_exp_iff : forall (A B : R), (A <> B) <-> ((exp A) <> (exp B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B; split; intros H E; apply H; [apply exp_inv; exact E | subst; reflexivity].
 Qed.
 
 Lemma r_exp_lt_exp : forall (A B : R), ((exp A) < (exp B)) <-> (A < B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B; split; [apply exp_lt_inv | apply exp_increasing].
 Qed.
 
 Lemma r_exp_le_exp : forall (A B : R), ((exp A) <= (exp B)) <-> (A <= B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B; split; [apply eqn_exp_le_inv | apply eqn_exp_le].
 Qed.
 
 Lemma r_one_lt_exp_iff : forall (A : R), (1 < (exp A)) <-> (0 < A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A; rewrite <- exp_0; split; [apply exp_lt_inv | apply exp_increasing].
 Qed.
 
 Lemma r_exp_lt_one_iff : forall (A : R), ((exp A) < 1) <-> (A < 0).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A; rewrite <- exp_0; split; [apply exp_lt_inv | apply exp_increasing].
 Qed.
 
 Lemma r_ln_inj_iff : forall (A B : R), A > 0 -> B > 0 -> ((ln A) = (ln B)) <-> (A = B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B HA HB; split; intro E; [apply ln_inv; [lra | lra | exact E] | subst; reflexivity].
 Qed.
 
 Lemma r_ln_lt_ln_iff : forall (A B : R), A > 0 -> B > 0 -> ((ln A) < (ln B)) <-> (A < B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B HA HB; split; intro; [apply ln_lt_inv | apply ln_increasing]; lra.
 Qed.
 
 Lemma r_ln_le_ln_iff : forall (A B : R), A > 0 -> B > 0 -> ((ln A) <= (ln B)) <-> (A <= B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B HA HB; split; intro; [apply eqn_ln_le_inv | apply eqn_ln_le]; lra.
 Qed.
 
 Lemma r_ln_eq_iff_eq_exp : forall (A B : R), A > 0 -> ((ln A) = B) <-> (A = (exp B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B H; split; intro E; [rewrite <- E, exp_ln by lra; reflexivity | rewrite E; apply ln_exp].
 Qed.
 
 Lemma r_ln_lt_iff_lt_exp : forall (A B : R), A > 0 -> ((ln A) < B) <-> (A < (exp B)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B H; split; intro E;
+[ rewrite <- (exp_ln A) by lra; apply exp_increasing; exact E
+| apply exp_lt_inv; rewrite exp_ln by lra; exact E ].
 Qed.
 
 Lemma r_lt_ln_iff_exp_lt : forall (A B : R), B > 0 -> (A < (ln B)) <-> ((exp A) < B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B H; split; intro E;
+[ rewrite <- (exp_ln B) by lra; apply exp_increasing; exact E
+| apply exp_lt_inv; rewrite exp_ln by lra; exact E ].
 Qed.
 
 Lemma r_ln_pos_iff : forall (A : R), A > 0 -> (0 < (ln A)) <-> (1 < A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A H; rewrite <- ln_1; split; intro; [apply ln_lt_inv | apply ln_increasing]; lra.
 Qed.
 
 Lemma r_ln_neg_iff : forall (A : R), A > 0 -> ((ln A) < 0) <-> (A < 1).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A H; rewrite <- ln_1; split; intro; [apply ln_lt_inv | apply ln_increasing]; lra.
 Qed.
 
 Lemma r_ln_nonneg_iff : forall (A : R), A > 0 -> (0 <= (ln A)) <-> (1 <= A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A H; rewrite <- ln_1; split; intro; [apply eqn_ln_le_inv | apply eqn_ln_le]; lra.
 Qed.
 
 Lemma r_exp_pos : forall (A : R), (exp A) > 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A; apply exp_pos.
 Qed.
 
 Lemma r_exp_ne_zero : forall (A : R), (exp A) <> 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A; apply exp_neq_0.
 Qed.
 
 Lemma r_exp_congr : forall (A B : R), A = B -> (exp A) = (exp B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_ln_congr : forall (A B : R), A = B -> A > 0 -> (ln A) = (ln B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_exp_injective : forall (A B : R), (exp A) = (exp B) -> A = B.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B E; apply exp_inv; exact E.
 Qed.
 
 Lemma r_ln_injective : forall (A B : R), (ln A) = (ln B) -> A > 0 -> B > 0 -> A = B.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B E HA HB; apply ln_inv; [lra | lra | exact E].
 Qed.
 
 Lemma r_exp_le_exp_of_le : forall (A B : R), A <= B -> (exp A) <= (exp B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B H; apply eqn_exp_le; exact H.
 Qed.
 
 Lemma r_exp_lt_exp_of_lt : forall (A B : R), A < B -> (exp A) < (exp B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B H; apply exp_increasing; exact H.
 Qed.
 
 Lemma r_one_lt_exp_of_pos : forall (A : R), A > 0 -> (exp A) > 1.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A H; rewrite <- exp_0; apply exp_increasing; lra.
 Qed.
 
 Lemma r_add_one_le_exp : forall (A : R), (A + 1) <= (exp A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A; pose proof (exp_ineq1_le A); lra.
 Qed.
 
 Lemma r_ln_le_ln_of_le : forall (A B : R), A > 0 -> A <= B -> (ln A) <= (ln B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B HA H; apply eqn_ln_le; lra.
 Qed.
 
 Lemma r_ln_lt_ln_of_lt : forall (A B : R), A > 0 -> A < B -> (ln A) < (ln B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B HA H; apply ln_increasing; lra.
 Qed.
 
 Lemma r_ln_pos : forall (A : R), A > 1 -> (ln A) > 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A H; rewrite <- ln_1; apply ln_increasing; lra.
 Qed.
 
 Lemma r_ln_nonneg : forall (A : R), A >= 1 -> (ln A) >= 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A H; rewrite <- ln_1; apply Rle_ge; apply eqn_ln_le; lra.
 Qed.
 
 Lemma r_ln_neg : forall (A : R), A > 0 -> A < 1 -> (ln A) < 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A HA H; rewrite <- ln_1; apply ln_increasing; lra.
 Qed.
 
 Lemma r_ln_nonpos : forall (A : R), A > 0 -> A <= 1 -> (ln A) <= 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A HA H; rewrite <- ln_1; apply eqn_ln_le; lra.
 Qed.
 
 Lemma r_ln_ne_zero_of_pos_of_ne_one : forall (A : R), A > 0 -> A <> 1 -> (ln A) <> 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A HA H; apply ln_neq_0; [exact H | lra].
 Qed.
 
 Lemma r_ln_le_sub_one_of_pos : forall (A : R), A > 0 -> (ln A) <= (A - 1).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A HA; pose proof (exp_ineq1_le (ln A)) as E; rewrite exp_ln in E by lra; lra.
 Qed.
 
 Lemma r_rpow_pos_of_pos : forall (A B : R), A > 0 -> (epow A B) > 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B H; apply epow_gt0; lra.
 Qed.
 
 Lemma r_rpow_le_rpow : forall (A B C : R), A > 0 -> A <= B -> C >= 0 -> (epow A C) <= (epow B C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B C HA H HC; rewrite !epow_pos by lra; apply Rle_Rpower_l; [lra | split; lra].
 Qed.
 
 Lemma r_rpow_lt_rpow : forall (A B C : R), A > 0 -> A < B -> C > 0 -> (epow A C) < (epow B C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B C HA H HC; rewrite !epow_pos by lra; apply Rlt_Rpower_l; [lra | split; lra].
 Qed.
 
 Lemma r_rpow_lt_rpow_of_exponent_lt : forall (A B C : R), A > 1 -> B < C -> (epow A B) < (epow A C).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B C HA H; rewrite !epow_pos by lra; apply Rpower_lt; lra.
 Qed.
 
 Lemma r_sin_zero : (sin 0) = 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+exact sin_0.
 Qed.
 
 Lemma r_cos_zero : (cos 0) = 1.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+exact cos_0.
 Qed.
 
 Lemma r_sin_pi_div_two : (sin (PI / 2)) = 1.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+exact sin_PI2.
 Qed.
 
 Lemma r_cos_pi_div_two : (cos (PI / 2)) = 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+exact cos_PI2.
 Qed.
 
 Lemma r_sin_neg : forall (A : R), (sin (- A)) = (- (sin A)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A; apply sin_neg.
 Qed.
 
 Lemma r_cos_neg : forall (A : R), (cos (- A)) = (cos A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A; apply cos_neg.
 Qed.
 
 Lemma r_tan_eq_sin_div_cos : forall (A : R), (cos A) <> 0 -> (tan A) = ((sin A) / (cos A)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sin_add : forall (A B : R), (sin (A + B)) = (((sin B) * (cos A)) + ((sin A) * (cos B))).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B; rewrite sin_plus; ring.
 Qed.
 
 Lemma r_cos_add : forall (A B : R), (cos (A + B)) = (((cos A) * (cos B)) - ((sin A) * (sin B))).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A B; apply cos_plus.
 Qed.
 
 Lemma r_abs_cos_le_one : forall (A : R), (Rabs (cos A)) <= 1.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A; pose proof (COS_bound A); apply Rabs_le; lra.
 Qed.
 
 Lemma r_abs_sin_le_one : forall (A : R), (Rabs (sin A)) <= 1.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A; pose proof (SIN_bound A); apply Rabs_le; lra.
 Qed.
 
 Lemma r_abs_sin_le_abs : forall (A : R), (Rabs (sin A)) <= (Rabs A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A; apply eqn_abs_sin_le.
 Qed.
 
 Lemma r_sin_congr : forall (A B : R), A = B -> (sin A) = (sin B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_cos_congr : forall (A B : R), A = B -> (cos A) = (cos B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_ne_of_sin_ne : forall (A B : R), (sin A) <> (sin B) -> A <> B.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_ne_of_cos_ne : forall (A B : R), (cos A) <> (cos B) -> A <> B.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_tan_congr : forall (A B : R), A = B -> (cos A) <> 0 -> (tan A) = (tan B).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_ne_of_tan_ne : forall (A B : R), (tan A) <> (tan B) -> ((cos A) * (cos B)) <> 0 -> A <> B.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_sinh_eq : forall (A : R), (sinh A) = (((exp A) - (exp (- A))) / 2).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_cosh_eq : forall (A : R), (cosh A) = (((exp A) + (exp (- A))) / 2).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_tanh_eq_sinh_div_cosh : forall (A : R), (tanh A) = ((sinh A) / (cosh A)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_tanh_eq : forall (A : R), (tanh A) = (((exp A) - (exp (- A))) / ((exp A) + (exp (- A)))).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A; unfold tanh, sinh, cosh; pose proof (exp_pos A); pose proof (exp_pos (- A)); field; lra.
 Qed.
 
 Lemma r_sinh_neg : forall (A : R), (sinh (- A)) = (- (sinh A)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A; unfold sinh; rewrite Ropp_involutive; field.
 Qed.
 
 Lemma r_cosh_neg : forall (A : R), (cosh (- A)) = (cosh A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A; unfold cosh; rewrite Ropp_involutive; field.
 Qed.
 
 Lemma r_tanh_neg : forall (A : R), (tanh (- A)) = (- (tanh A)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A; unfold tanh, sinh, cosh; rewrite Ropp_involutive; pose proof (exp_pos A); pose proof (exp_pos (- A));
+field; lra.
 Qed.
 
 Lemma r_sinh_zero : (sinh 0) = 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+unfold sinh; rewrite Ropp_0, exp_0; field.
 Qed.
 
 Lemma r_cosh_zero : (cosh 0) = 1.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+unfold cosh; rewrite Ropp_0, exp_0; field.
 Qed.
 
 Lemma r_tanh_zero : (tanh 0) = 0.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+unfold tanh, sinh, cosh; rewrite Ropp_0, exp_0; field.
 Qed.
 
 Lemma r_cosh_add_sinh : forall (A : R), ((cosh A) + (sinh A)) = (exp A).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A; unfold cosh, sinh; field.
 Qed.
 
 Lemma r_sin_asin : forall (A : R), A >= (- 1) -> A <= 1 -> (sin (asin A)) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A H1 H2; apply sin_asin; split; lra.
 Qed.
 
 Lemma r_cos_acos : forall (A : R), A >= (- 1) -> A <= 1 -> (cos (acos A)) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A H1 H2; apply cos_acos; split; lra.
 Qed.
 
 Lemma r_tan_atan : forall (A : R), (tan (atan A)) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A; apply tan_atan.
 Qed.
 
 Lemma r_asin_neg : forall (A : R), A >= (- 1) -> A <= 1 -> (asin (- A)) = (- (asin A)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A H1 H2; apply asin_opp.
 Qed.
 
 Lemma r_atan_neg : forall (A : R), (atan (- A)) = (- (atan A)).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A; apply atan_opp.
 Qed.
 
 Lemma r_sinh_asinh : forall (A : R), (sinh (easinh A)) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A; unfold easinh; replace (A * A) with (A ^ 2) by ring; apply sinh_arcsinh.
 Qed.
 
 Lemma r_asinh_eq : forall (A : R), (easinh A) = (ln (A + (sqrt ((epow A 2) + 1)))).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_acosh_eq : forall (A : R), A >= 1 -> (eacosh A) = (ln (A + (sqrt ((epow A 2) - 1)))).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_atanh_eq : forall (A : R), A > (- 1) -> A < 1 -> (eatanh A) = ((ln ((1 + A) / (1 - A))) / 2).
 Proof.
-intros; first [ring | field; lra | lra | nra].
+eqn_auto.
 Qed.
 
 Lemma r_tanh_atanh : forall (A : R), A > (- 1) -> A < 1 -> (tanh (eatanh A)) = A.
 Proof.
-intros; first [ring | field; lra | lra | nra].
+intros A H1 H2; apply eqn_tanh_atanh; lra.
 Qed.

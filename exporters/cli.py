@@ -1,0 +1,165 @@
+"""``equations export``: datasets (or JSONL files of theorems with proofs) to Coq, Lean 4 and LeanDojo JSON.
+
+    equations export --to coq|lean|leandojo IN OUT [--check] [--per-file K] [--limit N]
+
+``IN`` is a dataset directory written by ``equations generate`` or a JSONL file whose lines hold ``theorem``
+and ``proof`` (and optionally ``id`` and ``rules``), the format ``equations check`` reads. ``--check``
+compiles the output (``coqc`` for Coq; ``lake`` in the project named by ``EQUATIONS_LEAN_PROJECT`` for
+Lean) and names every theorem that fails. A summary is printed and written to ``OUT/export_report.json``.
+Exit status: 0 when everything exported (and, with ``--check``, compiled), 1 when a theorem failed to
+compile, 2 on bad input or a missing tool.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from equations import InvalidTactic, ParseError, Proof, ProofError, RuleSet, load_rules, parse
+
+from .common import ExportItem, ExportReport
+from .trace import ExportError
+
+
+def add_parser(subparsers: Any) -> None:
+    """Add the ``export`` subcommand to the ``equations`` command line."""
+    p = subparsers.add_parser("export", help="export theorems with proofs to Coq, Lean 4 or LeanDojo JSON")
+    p.add_argument("--to", choices=("coq", "lean", "leandojo"), required=True, help="target")
+    p.add_argument("input", metavar="IN", help="dataset directory or JSONL file of theorems with proofs")
+    p.add_argument("output", metavar="OUT", help="output directory (a .json file for leandojo also works)")
+    p.add_argument("--check", action="store_true", help="compile the output and report failing theorems")
+    p.add_argument("--per-file", type=int, default=150, help="theorems per output file")
+    p.add_argument("--limit", type=int, help="export at most this many theorems")
+    p.add_argument("--rules", default="default", help="rule set of records that do not name one")
+    p.add_argument("--workers", type=int, help="parallel coqc processes when isolating failures")
+    p.set_defaults(fn=cmd_export)
+
+
+def _records(path: Path) -> Iterator[dict[str, Any]]:
+    from equations.cli import UsageError
+
+    if path.is_dir():
+        try:
+            from equations.generators.dataset import read_records
+        except ModuleNotFoundError:
+            raise UsageError("reading a dataset directory needs equations.generators") from None
+        yield from read_records(path)
+        return
+    if not path.exists():
+        raise UsageError(f"no such file or directory: {path}")
+    with path.open(encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise UsageError(f"{path}:{lineno}: not JSON: {err}") from None
+            if not isinstance(rec, dict) or "theorem" not in rec:
+                raise UsageError(f"{path}:{lineno}: each line needs a 'theorem' and a 'proof'")
+            rec.setdefault("id", f"line{lineno}")
+            yield rec
+
+
+def read_items(path: Path, default_rules: str = "default", limit: int | None = None) -> dict[str, list[ExportItem]]:
+    """The theorems of ``path`` grouped by rule set name."""
+    from equations.cli import UsageError
+
+    groups: dict[str, list[ExportItem]] = {}
+    for n, rec in enumerate(_records(path)):
+        if limit is not None and n >= limit:
+            break
+        name = str(rec.get("id", f"thm{n}"))
+        try:
+            thm = parse(rec["theorem"])
+            raw = rec.get("proof")
+            proof = None if raw is None else Proof.from_json(raw, thm.domain)
+        except (ParseError, InvalidTactic, ProofError) as err:
+            raise UsageError(f"{path}: theorem {name}: {err}") from None
+        groups.setdefault(str(rec.get("rules") or default_rules), []).append(ExportItem(name, thm, proof))
+    return groups
+
+
+def _load(name: str) -> RuleSet:
+    from equations.cli import UsageError
+
+    try:
+        return load_rules(name)
+    except (OSError, ValueError) as err:
+        raise UsageError(f"cannot load rule set {name!r}: {err}") from None
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from equations.cli import UsageError
+
+    groups = read_items(Path(args.input), args.rules, args.limit)
+    out = Path(args.output)
+    total = ExportReport()
+    try:
+        for rules_name, items in groups.items():
+            rules = _load(rules_name)
+            report = _export(args, items, out, rules)
+            total.exported += report.exported
+            total.skipped.update(report.skipped)
+            total.files += report.files
+            total.failures.update(report.failures)
+            total.checked = report.checked
+            total.seconds += report.seconds
+            total.preamble_seconds += report.preamble_seconds
+    except ExportError as err:
+        raise UsageError(str(err)) from None
+    _summary(args.to, total, out)
+    return 1 if total.failures else 0
+
+
+def _export(args: argparse.Namespace, items: list[ExportItem], out: Path, rules: RuleSet) -> ExportReport:
+    if args.to == "coq":
+        from .coq import check_coq, write_coq
+
+        report = write_coq(items, out, rules, per_file=args.per_file)
+        if args.check:
+            report = check_coq(report, out, workers=args.workers)
+        return report
+    if args.to == "lean":
+        from .lean import check_lean, write_lean
+
+        report = write_lean(items, out, rules, per_file=args.per_file)
+        if args.check:
+            report = check_lean(report, out)
+        return report
+    from .leandojo import write_leandojo
+
+    target = out if out.suffix == ".json" else out / f"leandojo_{rules.name}.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return write_leandojo(items, target, rules)
+
+
+def _summary(target: str, r: ExportReport, out: Path) -> None:
+    n = len(r.exported)
+    lines = [f"exported {n} theorems to {target} in {len(r.files)} files under {out}"]
+    if r.skipped:
+        reasons: dict[str, int] = {}
+        for why in r.skipped.values():
+            reasons[why] = reasons.get(why, 0) + 1
+        top = sorted(reasons.items(), key=lambda kv: -kv[1])[:5]
+        lines.append(f"skipped {len(r.skipped)}: " + "; ".join(f"{c}x {w}" for w, c in top))
+    if r.checked:
+        per = r.seconds / n if n else 0.0
+        lines.append(f"checked: {r.accepted}/{n} accepted ({100 * r.accepted / max(n, 1):.1f}%), "
+                     f"{r.seconds:.1f} s ({per * 1000:.0f} ms per theorem), preamble {r.preamble_seconds:.1f} s")
+        for name, msg in list(r.failures.items())[:20]:
+            lines.append(f"  FAILED {name}: {msg[:300]}")
+    print("\n".join(lines))
+    if out.suffix != ".json":
+        out.mkdir(parents=True, exist_ok=True)
+        data = {
+            "target": target, "exported": n, "skipped": r.skipped, "files": [str(p) for p in r.files],
+            "checked": r.checked, "accepted": r.accepted if r.checked else None, "failures": r.failures,
+            "check_seconds": r.seconds, "preamble_seconds": r.preamble_seconds,
+        }
+        tmp = out / "export_report.json.tmp"
+        tmp.write_text(json.dumps(data, indent=1))
+        tmp.replace(out / "export_report.json")

@@ -1,0 +1,320 @@
+"""Theorems and proofs to Coq, step for step, checked by ``coqc``.
+
+Every step of our proof becomes one explicit Coq step; Coq searches nothing (beyond ``lra`` on constant
+goals), so a file that compiles means Coq's kernel accepted *our* steps:
+
+* a rewrite of the node ``old`` into ``new`` at a position of goal ``C[old]`` is the congruence
+  ``refine (eq_ind_r (fun hole__ : R => C[hole__]) (_ : C[new]) (r_rule a b c S1 S2))`` (``eq_ind`` for a
+  backward rewrite): the rule's lemma applied to every pattern variable explicitly and to the proofs of
+  its instantiated hypotheses, under the exact context of the rewritten position. The hole's type
+  annotation makes Coq check that the new goal is exactly the one our engine produced.
+* a relational rewrite at the root uses the lemma's ``<->`` (``proj1``/``proj2``);
+* an assertion is ``exact (r_rule a b S1 S2)``;
+* side conditions are stated by ``assert (Si : hyp)`` and proved first, each by its own sub-proof;
+* goals closed automatically: a hypothesis by ``exact Hi``, a constant goal by ``eqn_const`` (exact
+  rational arithmetic: ``lra``/``field`` after unfolding integer powers), a hypothesis-free assertion by
+  its lemma; built-in integer arithmetic (``int_add`` ...) by the same constant tactic.
+
+The preamble (``EquationsBase.v`` and the rule modules of :mod:`.coq_preamble`) is written next to the
+theorem files; :func:`check_coq` compiles it, then the theorem files, naming every failing theorem.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from fractions import Fraction
+from pathlib import Path
+
+from equations import Expr, RuleSet, Theorem, exact_value, make, num, var
+
+from .common import ExportItem, ExportReport, identifier
+from .coq_check import compile_blocks, compile_preamble
+from .coq_preamble import BASE, RULE_SETS, preamble_files, unexportable
+from .coq_syntax import COQ_SCOPE, COQ_TYPE, HOLE, RULE_MODULE, coq_ident, coq_prop, coq_term, lemma_name
+from .trace import Closed, ExportError, Node, Step, proof_variables, rules_used, trace
+
+#: closes a constant goal over N or Z: linear arithmetic, else compute both sides
+_ZCONST = ("Ltac eqn_zconst := first [ lia | reflexivity | (vm_compute; first [ reflexivity | discriminate "
+           "| (intro; discriminate) | (intro; congruence) ]) ].")
+
+
+class _Emitter:
+    """Writes the proof script of one theorem; ``counter`` numbers side-condition hypotheses."""
+
+    def __init__(self, domain: str):
+        self.domain = domain
+        self.lines: list[str] = []
+        self.counter = 0
+        self.depth = 1
+
+    def emit(self, text: str) -> None:
+        self.lines.append("  " * self.depth + text)
+
+    def term(self, e: Expr) -> str:
+        return coq_term(e, self.domain)
+
+    def arg(self, e: Expr) -> str:
+        """``e`` as an application argument (parenthesised unless atomic)."""
+        t = self.term(e)
+        return t if t.startswith("(") or " " not in t else f"({t})"
+
+    def prop(self, e: Expr) -> str:
+        return coq_prop(e, self.domain)
+
+    def const_tactic(self) -> str:
+        return "eqn_const" if self.domain == "real" else "eqn_zconst"
+
+    # --- closing ---------------------------------------------------------------------------------------
+    def closed(self, c: Closed) -> None:
+        if c.how == "hypothesis":
+            assert c.hyp_index is not None
+            self.emit(f"exact H{c.hyp_index}.")
+        elif c.how == "exact":
+            self.constant(c.goal.goal)
+        else:
+            assert c.rule is not None
+            self.emit(f"exact ({self.lemma_call(c.rule.id, c.rule, c.bindings, [])}).")
+
+    def constant(self, goal: Expr) -> None:
+        """A constant goal decided by exact arithmetic: non-literal integer exponents and absolute values
+        are first replaced, innermost first, by their exact values (each by a checked ``replace``), then
+        ``eqn_const`` decides what is left (rational arithmetic and integer powers)."""
+        if goal.op == "dvd":
+            # a | b is "exists k, b = k * a": give the witness, then compute
+            a, b = (exact_value(x, self.domain) for x in goal.args)
+            if a is None or b is None:
+                raise ExportError(f"no exact value for the sides of {goal}")
+            k = 0 if a == 0 else int(b / a)
+            self.emit(f"exists {_rational(Fraction(k))}.")
+        if self.domain == "real":
+            done: dict[Expr, Expr] = {}
+            for node in _post_order(goal):
+                if node.op == "pow" and node.args[1].op != "int":
+                    self._replace(node.args[1], done)
+                elif node.op == "abs":
+                    self._replace(node, done)
+        self.emit(f"{self.const_tactic()}.")
+
+    def _replace(self, node: Expr, done: dict[Expr, Expr]) -> None:
+        if node in done:
+            return
+        v = exact_value(node, self.domain)
+        if v is None:  # cannot happen inside a goal that exact evaluation decided
+            raise ExportError(f"no exact value for {node}")
+        old = _substitute(node, done)
+        value = _value_expr(v)
+        if node.op == "abs":
+            inner = exact_value(node.args[0], self.domain)
+            lemma = "Rabs_pos_eq" if inner is not None and inner >= 0 else "Rabs_left"
+            how = f"(rewrite {lemma} by eqn_const; eqn_const)"
+        else:
+            how = "eqn_const"
+        self.emit(f"replace {self.term(old)} with {self.term(value)} by {how}.")
+        done[node] = value
+
+    # --- steps -------------------------------------------------------------------------------------------
+    def lemma_call(self, rule_id: str, rule: object, bindings: tuple[tuple[str, Expr], ...], sides: list[str]) -> str:
+        from equations import Rule
+
+        assert isinstance(rule, Rule)
+        args = [self.arg(v) for _, v in bindings]
+        return " ".join([lemma_name(rule), *args, *sides])
+
+    def side_conditions(self, step: Step) -> list[str]:
+        names: list[str] = []
+        for i, child in enumerate(step.side_goals()):
+            sub = step.subgoals[i + 1 if step.is_rewrite else i]
+            self.counter += 1
+            name = f"S{self.counter}"
+            names.append(name)
+            self.emit(f"assert ({name} : {self.prop(sub.goal)}).")
+            self.emit("{")
+            self.depth += 1
+            self.node(child)
+            self.depth -= 1
+            self.emit("}")
+        return names
+
+    def node(self, n: Node) -> None:
+        # iterative along the main chain (a rewrite's first subgoal), recursive only into side conditions
+        while True:
+            if isinstance(n, Closed):
+                self.closed(n)
+                return
+            step = n
+            self.emit(f"(* {step.tactic} *)")
+            rule = step.rule
+            if not step.is_rewrite:
+                sides = self.side_conditions(step)
+                self.emit(f"exact ({self.lemma_call(rule.id, rule, step.bindings, sides)}).")
+                return
+            new_goal = step.subgoals[0].goal
+            if rule.kind == "arith":
+                assert step.old is not None and step.new is not None
+                self.counter += 1
+                eq_name = f"S{self.counter}"
+                self.emit(f"assert ({eq_name} : {self.term(step.old)} = {self.term(step.new)}) "
+                          f"by {self.const_tactic()}.")
+                proof = eq_name
+                forward = True
+            else:
+                sides = self.side_conditions(step)
+                proof = self.lemma_call(rule.id, rule, step.bindings, sides)
+                forward = step.forward
+            if rule.relational:
+                self.emit(f"refine ({'proj2' if forward else 'proj1'} ({proof}) (_ : {self.prop(new_goal)})).")
+            else:
+                hole = var(HOLE, self.domain)
+                ctx = _replace_path(step.goal.goal, step.path, hole)
+                lam = f"(fun {coq_ident(HOLE)} : {COQ_TYPE[self.domain]} => {self.prop(ctx)})"
+                assert step.old is not None and step.new is not None
+                # @eq_ind_r R new P (_ : P new) old (e : old = new) : P old; @eq_ind the same with e : new = old
+                self.emit(f"refine (@{'eq_ind_r' if forward else 'eq_ind'} {COQ_TYPE[self.domain]} "
+                          f"{self.arg(step.new)} {lam} (_ : {self.prop(new_goal)}) {self.arg(step.old)} ({proof})).")
+            n = step.children[0]
+
+
+def _post_order(e: Expr) -> Iterator[Expr]:
+    for a in e.args:
+        yield from _post_order(a)
+    yield e
+
+
+def _rational(v: Fraction) -> str:
+    return f"({v.numerator})" if v.numerator < 0 else str(v.numerator)
+
+
+def _value_expr(v: Fraction) -> Expr:
+    if v.denominator == 1:
+        return num(v.numerator)
+    return make("div", num(v.numerator), num(v.denominator))
+
+
+def _substitute(e: Expr, done: dict[Expr, Expr]) -> Expr:
+    if e in done:
+        return done[e]
+    if not e.args:
+        return e
+    return make(e.op, *(_substitute(a, done) for a in e.args))
+
+
+def _replace_path(e: Expr, path: tuple[int, ...], new: Expr) -> Expr:
+    if not path:
+        return new
+    i = path[0]
+    args = list(e.args)
+    args[i] = _replace_path(args[i], path[1:], new)
+    return make(e.op, *args)
+
+
+def theorem_text(name: str, thm: Theorem, proof_node: Node) -> str:
+    """The Coq ``Theorem ... Qed.`` block of one traced theorem."""
+    d = thm.domain
+    names = sorted(thm.variables())
+    binder = f"forall ({' '.join(coq_ident(v) for v in names)} : {COQ_TYPE[d]}), " if names else ""
+    hyps = "".join(f"{coq_prop(h, d)} -> " for h in thm.hyps)
+    statement = f"{binder}{hyps}{coq_prop(thm.goal, d)}"
+    em = _Emitter(d)
+    intro = [coq_ident(v) for v in names] + [f"H{i}" for i in range(len(thm.hyps))]
+    if intro:
+        em.emit(f"intros {' '.join(intro)}.")
+    extra = sorted(proof_variables(proof_node) - set(names))
+    if extra:
+        # variables the proof brings in by substitution: prove the goal for all their values, use one
+        idents = " ".join(coq_ident(v) for v in extra)
+        zeros = " ".join("0" for _ in extra)
+        em.emit(f"enough (Hall : forall ({idents} : {COQ_TYPE[d]}), {coq_prop(thm.goal, d)}) by exact (Hall {zeros}).")
+        em.emit(f"intros {idents}.")
+    em.node(proof_node)
+    return f"Theorem {name} : {statement}.\nProof.\n" + "\n".join(em.lines) + "\nQed."
+
+
+def file_header(domain: str) -> str:
+    lines = [
+        "(* Generated by equations.exporters.coq: each proof replays an Equations proof step by step. *)",
+        f"Require Import {BASE} {RULE_MODULE[domain]}.",
+        f"Open Scope {COQ_SCOPE[domain]}.",
+    ]
+    if domain != "real":
+        lines.append(_ZCONST)
+    return "\n".join(lines) + "\n"
+
+
+def export_theorem(item: ExportItem, rules: RuleSet) -> str:
+    """The Coq block of one theorem; :class:`ExportError` when it uses a rule without a Coq lemma."""
+    if RULE_SETS.get(item.theorem.domain) != rules.name:
+        raise ExportError(f"only the bundled rule sets have Coq lemmas; {rules.name!r} is not "
+                          f"{RULE_SETS.get(item.theorem.domain)!r}")
+    node = trace(item.theorem, item.proof, rules)
+    skip = unexportable(rules.name)
+    for rid in rules_used(node):
+        if rid in skip:
+            raise ExportError(f"uses rule {rid}, which has no Coq lemma ({skip[rid]})", rid)
+    return theorem_text(identifier(item.name), item.theorem, node)
+
+
+def write_coq(items: Iterable[ExportItem], out_dir: Path, rules: RuleSet, *, per_file: int = 150) -> ExportReport:
+    """Write the preamble and the theorems (``per_file`` to a file) into ``out_dir``."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report = ExportReport()
+    for fname, text in preamble_files().items():
+        _write_atomic(out_dir / fname, text)
+    (out_dir / "_CoqProject").write_text('-Q . ""\n')
+    batch: list[tuple[str, str]] = []
+    domain = rules.domain
+    index = 0
+
+    def flush() -> None:
+        nonlocal index, batch
+        if not batch:
+            return
+        path = out_dir / f"Theorems_{domain}_{index:04d}.v"
+        _write_atomic(path, file_header(domain) + "\n" + "\n\n".join(b for _, b in batch) + "\n")
+        report.files.append(path)
+        index += 1
+        batch = []
+
+    for item in items:
+        try:
+            block = export_theorem(item, rules)
+        except ExportError as err:
+            report.skipped[item.name] = err.reason
+            continue
+        batch.append((item.name, block))
+        report.exported.append(item.name)
+        if len(batch) >= per_file:
+            flush()
+    flush()
+    return report
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
+def check_coq(report: ExportReport, out_dir: Path, *, workers: int | None = None) -> ExportReport:
+    """Compile the preamble and every theorem file of ``report`` in ``out_dir``; failures are recorded per
+    theorem (dataset name). Raises :class:`ExportError` when the preamble itself does not compile."""
+    from .coq_check import split_blocks
+
+    out_dir = Path(out_dir)
+    t0 = time.perf_counter()
+    pre = compile_preamble(out_dir, [(n, (out_dir / n).read_text()) for n in preamble_files()], workers=workers)
+    bad = {f"{r.path.name}:{k}": v for r in pre for k, v in r.failures.items()}
+    if bad:
+        raise ExportError("the Coq preamble does not compile: " + "; ".join(f"{k}: {v}" for k, v in bad.items()))
+    t1 = time.perf_counter()
+    by_ident = {identifier(n): n for n in report.exported}
+    for path in report.files:
+        header, blocks = split_blocks(path.read_text())
+        res = compile_blocks(out_dir, path.stem, header, blocks, workers=workers)
+        for ident, msg in res.failures.items():
+            report.failures[by_ident.get(ident, ident)] = msg
+    report.checked = True
+    report.seconds = time.perf_counter() - t1
+    report.preamble_seconds = t1 - t0
+    return report
