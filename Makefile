@@ -9,7 +9,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?= -m "not slow"
 
-.PHONY: test test-all demo bench lint clean
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: test test-all demo bench lint clean coq
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,17 +19,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e ".[dev,rl,data]"
 	touch $(STAMP)
 
+# Coq 8.16 checks the exported proofs (tests and demo); Debian packages, about 30 s on a fresh machine.
+coq:
+	@command -v coqc >/dev/null || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq coq libcoq-stdlib >/dev/null; }
+	@coqc --version | head -1
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: lint
+test: lint coq
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
-test-all: lint
+test-all: lint coq
 	$(BIN)/pytest -q
 
-demo: $(STAMP)
+demo: $(STAMP) coq
 	$(BIN)/python examples/demo.py --out runs/demo
 
 bench: $(STAMP)

@@ -82,18 +82,32 @@ def main() -> int:
             if cli(["check", str(shard)]) != 0:
                 return 1
 
+    print("\nExporting the dataset to Coq, step for step, and checking every proof with coqc:")
+    for method in ("walk", "graph"):
+        if cli(["export", "--to", "coq", str(out / method), str(out / "coq" / method), "--check"]) != 0:
+            return 1
+
     from equations import identities
 
     items = identities.load()
     print(f"\nIdentities evaluation set: {len(items)} statements in {len(identities.CATEGORIES)} categories")
     print("HyperTree Proof Search (non-learned policy, 300 expansions each) on a few of them:")
     results = {}
+    found: list[dict[str, object]] = []
     for it in [i for i in items if i.difficulty == "easy"][:: 12][: args.prove]:
         res = prove(it.theorem, rules, SearchParams(expansions=300, seed=0), policy="fast", critic="size")
         results[it.id] = res.proved
+        if res.proved:
+            found.append({"id": it.id, "theorem": str(it.theorem), "proof": res.proof.to_dict(), "rules": rules.name})
         status = f"proved, {res.size} steps" if res.proved else "not proved"
         print(f"  {it.id:16s} {it.text:50s} {status} ({res.stats.expansions} expansions)")
     print(identities.results_table(results, [i for i in items if i.id in results]))
+    if found:
+        path = out / "htps_proofs.jsonl"
+        write_atomic(path, "".join(json.dumps(r) + "\n" for r in found))
+        print(f"\nThe {len(found)} proofs HTPS found, exported to Coq and checked:")
+        if cli(["export", "--to", "coq", str(path), str(out / "coq" / "htps"), "--check"]) != 0:
+            return 1
     return 0
 
 

@@ -254,13 +254,18 @@ def export_theorem(item: ExportItem, rules: RuleSet) -> str:
     return theorem_text(identifier(item.name), item.theorem, node)
 
 
-def write_coq(items: Iterable[ExportItem], out_dir: Path, rules: RuleSet, *, per_file: int = 150) -> ExportReport:
-    """Write the preamble and the theorems (``per_file`` to a file) into ``out_dir``."""
+def write_coq(items: Iterable[ExportItem], out_dir: Path, rules: RuleSet, *, per_file: int = 150,
+              stem: str = "Theorems") -> ExportReport:
+    """Write the preamble and the theorems (``per_file`` to a file, named ``<stem>_<domain>_<k>.v``) into
+    ``out_dir``. Preamble files already there with the same text are left alone, so their compiled
+    ``.vo`` stay valid across runs."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     report = ExportReport()
     for fname, text in preamble_files().items():
-        _write_atomic(out_dir / fname, text)
+        target = out_dir / fname
+        if not target.exists() or target.read_text() != text:
+            _write_atomic(target, text)
     (out_dir / "_CoqProject").write_text('-Q . ""\n')
     batch: list[tuple[str, str]] = []
     domain = rules.domain
@@ -270,7 +275,7 @@ def write_coq(items: Iterable[ExportItem], out_dir: Path, rules: RuleSet, *, per
         nonlocal index, batch
         if not batch:
             return
-        path = out_dir / f"Theorems_{domain}_{index:04d}.v"
+        path = out_dir / f"{stem}_{domain}_{index:04d}.v"
         _write_atomic(path, file_header(domain) + "\n" + "\n\n".join(b for _, b in batch) + "\n")
         report.files.append(path)
         index += 1
@@ -303,7 +308,8 @@ def check_coq(report: ExportReport, out_dir: Path, *, workers: int | None = None
 
     out_dir = Path(out_dir)
     t0 = time.perf_counter()
-    pre = compile_preamble(out_dir, [(n, (out_dir / n).read_text()) for n in preamble_files()], workers=workers)
+    pre = compile_preamble(out_dir, [(n, (out_dir / n).read_text()) for n in preamble_files()], workers=workers,
+                           reuse=True)
     bad = {f"{r.path.name}:{k}": v for r in pre for k, v in r.failures.items()}
     if bad:
         raise ExportError("the Coq preamble does not compile: " + "; ".join(f"{k}: {v}" for k, v in bad.items()))

@@ -91,6 +91,7 @@ def compile_blocks(
     timeout: float = 600.0,
     workers: int | None = None,
     max_retries: int = 30,
+    text: str | None = None,
 ) -> CompileResult:
     """Write ``<stem>.v`` (header then blocks) in ``directory`` and compile it there (``-Q directory ""``,
     so modules compiled earlier in ``directory`` can be imported).
@@ -100,7 +101,8 @@ def compile_blocks(
     ``max_retries`` failures the remaining blocks are compiled one by one. The file left on disk is the
     complete one, with every block."""
     directory = Path(directory)
-    text, _ = _join(header, blocks)
+    if text is None:
+        text, _ = _join(header, blocks)
     path = directory / f"{stem}.v"
     tmp = path.with_suffix(".v.tmp")
     tmp.write_text(text)
@@ -174,11 +176,21 @@ def split_blocks(text: str) -> tuple[str, list[tuple[str, str]]]:
 
 
 def compile_preamble(directory: Path, files: Iterable[tuple[str, str]], *, timeout: float = 1800.0,
-                     workers: int | None = None) -> list[CompileResult]:
-    """Compile preamble files (name, text), in order, into ``directory``; each reports its failing lemmas."""
+                     workers: int | None = None, reuse: bool = False) -> list[CompileResult]:
+    """Compile preamble files (name, text), in order, into ``directory``; each reports its failing lemmas.
+    With ``reuse``, a file whose text is already on disk with a newer ``.vo`` is not compiled again (unless
+    a file before it was)."""
     out: list[CompileResult] = []
+    stale = False
     for name, text in files:
+        path = Path(directory) / name
+        vo = path.with_suffix(".vo")
+        if (reuse and not stale and path.exists() and vo.exists() and vo.stat().st_mtime >= path.stat().st_mtime
+                and path.read_text() == text):
+            out.append(CompileResult(path, True, 0.0, 0))
+            continue
+        stale = True
         header, blocks = split_blocks(text)
         out.append(compile_blocks(Path(directory), name.removesuffix(".v"), header, blocks,
-                                  timeout=timeout, workers=workers))
+                                  timeout=timeout, workers=workers, text=text))
     return out
