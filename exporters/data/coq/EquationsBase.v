@@ -149,6 +149,9 @@ Ltac eqn_sqrt :=
   | H : context [sqrt ?x] |- _ => eqn_sqrt1 x
   end.
 
+(* The default proof of a rule lemma ([@default] in proofs_default.txt): unfold literal powers, then close
+   by ring / field / linear or nonlinear arithmetic, directly, per side of an [<->], after splitting
+   every [Rabs], or with inverses and square roots made opaque (keeping their defining facts). *)
 Ltac eqn_close :=
   first [ reflexivity | assumption | (subst; reflexivity) | ring | (field; first [ assumption | lra | nra ])
         | lra | nra
