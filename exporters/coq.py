@@ -306,7 +306,7 @@ def check_coq(report: ExportReport, out_dir: Path, *, workers: int | None = None
     theorem (dataset name). Raises :class:`ExportError` when the preamble itself does not compile."""
     from .coq_check import split_blocks
 
-    out_dir = Path(out_dir)
+    out_dir = Path(out_dir).resolve()
     t0 = time.perf_counter()
     pre = compile_preamble(out_dir, [(n, (out_dir / n).read_text()) for n in preamble_files()], workers=workers,
                            reuse=True)

@@ -100,7 +100,7 @@ def compile_blocks(
     without it, until it compiles (each failure costs one more compilation of the file); past
     ``max_retries`` failures the remaining blocks are compiled one by one. The file left on disk is the
     complete one, with every block."""
-    directory = Path(directory)
+    directory = Path(directory).resolve()
     if text is None:
         text, _ = _join(header, blocks)
     path = directory / f"{stem}.v"
@@ -182,6 +182,7 @@ def compile_preamble(directory: Path, files: Iterable[tuple[str, str]], *, timeo
     a file before it was)."""
     out: list[CompileResult] = []
     stale = False
+    directory = Path(directory).resolve()
     for name, text in files:
         path = Path(directory) / name
         vo = path.with_suffix(".vo")

@@ -215,7 +215,8 @@ def test_coq_rejects_a_tampered_proof_and_names_every_failure(coq_dir: Path) -> 
 
 
 @needs_coq
-def test_export_cli(tmp_path: Path, coq_dir: Path) -> None:
+def test_export_cli(tmp_path: Path, coq_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # relative output paths work too
     rules = eq.load_rules("default")
     thm = eq.parse(FIGURE8)
     src = tmp_path / "in.jsonl"
@@ -230,7 +231,7 @@ def test_export_cli(tmp_path: Path, coq_dir: Path) -> None:
                 shutil.copy2(p, out / p.name)
     from equations.cli import main
 
-    assert main(["export", "--to", "coq", str(src), str(out), "--check"]) == 0
+    assert main(["export", "--to", "coq", "in.jsonl", "coq", "--check"]) == 0
     report = json.loads((out / "export_report.json").read_text())
     assert report["accepted"] == 1 and report["failures"] == {}
     assert main(["export", "--to", "coq", str(tmp_path / "missing.jsonl"), str(out)]) == 2
