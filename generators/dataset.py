@@ -20,6 +20,7 @@ Record fields: ``id``, ``theorem`` (infix), ``goal``, ``hypotheses``, ``domain``
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import tempfile
@@ -219,6 +220,12 @@ def generate_shard(method: str, rules: str, params: dict[str, Any], out: str, sh
         if pw is not None:
             pw.abort()
         raise
+    finally:
+        # A generator holds reference cycles (bound methods in its tables) and lives long enough to reach
+        # the oldest GC generation, which quiet_gc() almost never collects: reclaim it explicitly, or every
+        # shard of a long run would leak one generator with its caches.
+        del gen
+        gc.collect()
     result.seconds = time.perf_counter() - t0
     return result
 
