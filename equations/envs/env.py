@@ -29,23 +29,46 @@ CHARSET = string.ascii_letters + string.digits + " _+-*/%()<>=!|;,.:"
 MAX_TEXT = 4096
 
 
+_new_proof = tuple.__new__  # builds a Proof named tuple without the Python-level __new__ (hot path)
+
+
 def _clip(text: str) -> str:
     """Texts longer than :data:`MAX_TEXT` are cut (the observation space has a maximum length)."""
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 3] + "..."
 
 
 class _Node:
-    """A goal of the episode's proof tree; ``proof`` caches the sub-proof below it (rebuilt along the
-    path to the root when a tactic is applied, so recording costs O(depth) a step)."""
+    """A goal of the episode's proof tree; ``proof`` caches the sub-proof below it. Applying a tactic
+    rebuilds the proofs on the path to the root, each by replacing one entry of its parent's children
+    tuple (``index`` is the node's place there), so recording costs O(depth) cheap tuple copies a step."""
 
-    __slots__ = ("children", "parent", "proof", "tactic", "thm")
+    __slots__ = ("_text", "_tokens", "children", "index", "parent", "proof", "tactic", "thm")
 
-    def __init__(self, thm: Theorem, parent: _Node | None = None):
+    def __init__(self, thm: Theorem, parent: _Node | None = None, index: int = 0):
         self.thm = thm
         self.parent = parent
+        self.index = index
         self.tactic: Tactic | None = None
         self.children: list[_Node | None] = []
         self.proof: Proof | None = None
+        self._text: str | None = None
+        self._tokens: list[str] | None = None
+
+    @property
+    def text(self) -> str:
+        """The goal as clipped observation text (computed once: open goals persist across steps)."""
+        t = self._text
+        if t is None:
+            t = self._text = _clip(str(self.thm))
+        return t
+
+    @property
+    def tokens(self) -> list[str]:
+        """The goal's prefix tokens (computed once; a copy is handed out so callers may mutate it)."""
+        t = self._tokens
+        if t is None:
+            t = self._tokens = self.thm.prefix_tokens()
+        return t[:]
 
 
 class EquationsEnv(gym.Env[dict[str, Any], np.int64]):
@@ -167,16 +190,24 @@ class EquationsEnv(gym.Env[dict[str, Any], np.int64]):
         if not 0 <= goal_index < len(self._open):
             raise IndexError(f"goal index {goal_index} out of range: {len(self._open)} open goals")
         node = self._open[goal_index]
-        subgoals = apply(node.thm, tactic, self.rules)
+        rules = self.rules
+        subgoals = apply(node.thm, tactic, rules)
         node.tactic = tactic
-        node.children = [None if is_closed(s, self.rules) else _Node(s, node) for s in subgoals]
-        new_open = [c for c in node.children if c is not None]
-        self._open[goal_index : goal_index + 1] = new_open
-        n: _Node | None = node
-        while n is not None:
-            assert n.tactic is not None
-            n.proof = Proof(n.tactic, tuple(None if c is None else c.proof for c in n.children))
-            n = n.parent
+        node.children = children = [None if is_closed(s, rules) else _Node(s, node, i) for i, s in enumerate(subgoals)]
+        self._open[goal_index : goal_index + 1] = [c for c in children if c is not None]
+        # every child is new, so none has a proof yet: the node's proof is the tactic with None children
+        proof = _new_proof(Proof, (tactic, (None,) * len(children)))
+        node.proof = proof
+        n = node
+        parent = n.parent
+        while parent is not None:
+            sub = parent.proof
+            assert sub is not None
+            kids = sub[1]
+            i = n.index
+            proof = _new_proof(Proof, (sub[0], (*kids[:i], proof, *kids[i + 1 :])))
+            parent.proof = proof
+            n, parent = parent, parent.parent
 
     def _decode(self, action: Any) -> tuple[int, Tactic]:
         a = int(action)
@@ -211,7 +242,7 @@ class EquationsEnv(gym.Env[dict[str, Any], np.int64]):
         return {
             "goal": _clip(goal),
             "hypotheses": _clip(hyps),
-            "other_goals": tuple(_clip(str(n.thm)) for n in self._open[1:]),
+            "other_goals": tuple(n.text for n in self._open[1:]),
             "action_mask": self._mask.copy(),
         }
 
@@ -233,7 +264,7 @@ class EquationsEnv(gym.Env[dict[str, Any], np.int64]):
             "open_goals": len(self._open),
             "proof": self.proof(),
             "action_mask": self._mask.copy(),
-            "prefix_tokens": [n.thm.prefix_tokens() for n in self._open],
+            "prefix_tokens": [n.tokens for n in self._open],
         }
 
     @property
