@@ -84,7 +84,7 @@ def main() -> int:
 
     print("\nExporting the dataset to Coq, step for step, and checking every proof with coqc:")
     for method in ("walk", "graph"):
-        if cli(["export", "--to", "coq", str(out / method), str(out / "coq" / method), "--check"]) != 0:
+        if cli(["export", "--to", "coq", str(out / method), str(out / "coq"), "--check"]) != 0:
             return 1
 
     from equations import identities
@@ -106,7 +106,7 @@ def main() -> int:
         path = out / "htps_proofs.jsonl"
         write_atomic(path, "".join(json.dumps(r) + "\n" for r in found))
         print(f"\nThe {len(found)} proofs HTPS found, exported to Coq and checked:")
-        if cli(["export", "--to", "coq", str(path), str(out / "coq" / "htps"), "--check"]) != 0:
+        if cli(["export", "--to", "coq", str(path), str(out / "coq"), "--check"]) != 0:
             return 1
     return 0
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -120,7 +121,12 @@ def _export(args: argparse.Namespace, items: list[ExportItem], out: Path, rules:
     if args.to == "coq":
         from .coq import check_coq, write_coq
 
-        report = write_coq(items, out, rules, per_file=args.per_file)
+        # files are named after the input (walk_real_0000.v), so several datasets can share one output
+        # directory and its compiled preamble
+        stem = re.sub(r"[^A-Za-z0-9_]", "_", Path(args.input).stem) or "Theorems"
+        if not stem[0].isalpha():
+            stem = "T" + stem
+        report = write_coq(items, out, rules, per_file=args.per_file, stem=stem)
         if args.check:
             report = check_coq(report, out, workers=args.workers)
         return report
