@@ -88,11 +88,16 @@ class _Emitter:
             k = 0 if a == 0 else int(b / a)
             self.emit(f"exists {_rational(Fraction(k))}.")
         if self.domain == "real":
+            # replace, innermost first, every node lra cannot see through (a quotient or inverse of a
+            # non-literal, a power, an absolute value, a product of non-literals) by its exact value, so
+            # what is left is linear rational arithmetic
             done: dict[Expr, Expr] = {}
             for node in _post_order(goal):
                 if node.op == "pow" and node.args[1].op != "int":
-                    self._replace(node.args[1], done)
-                elif node.op == "abs":
+                    self._replace(node.args[1], done)  # epow rewrites need a literal exponent
+                if node.op in ("pow", "abs", "inv") or (
+                    node.op in ("div", "mul") and node.args[1].op != "int" and node.args[0].op != "int"
+                ) or (node.op == "div" and node.args[1].op != "int"):
                     self._replace(node, done)
         self.emit(f"{self.const_tactic()}.")
 
@@ -104,6 +109,8 @@ class _Emitter:
             raise ExportError(f"no exact value for {node}")
         old = _substitute(node, done)
         value = _value_expr(v)
+        if old is value:
+            return
         if node.op == "abs":
             inner = exact_value(node.args[0], self.domain)
             lemma = "Rabs_pos_eq" if inner is not None and inner >= 0 else "Rabs_left"
@@ -212,13 +219,10 @@ def theorem_text(name: str, thm: Theorem, proof_node: Node) -> str:
     """The Coq ``Theorem ... Qed.`` block of one traced theorem."""
     d = thm.domain
     names = sorted(thm.variables())
-    binder = f"forall ({' '.join(coq_ident(v) for v in names)} : {COQ_TYPE[d]}), " if names else ""
-    hyps = "".join(f"{coq_prop(h, d)} -> " for h in thm.hyps)
-    statement = f"{binder}{hyps}{coq_prop(thm.goal, d)}"
+    binders = [f"({' '.join(coq_ident(v) for v in names)} : {COQ_TYPE[d]})"] if names else []
+    binders += [f"(H{i} : {coq_prop(h, d)})" for i, h in enumerate(thm.hyps)]
+    statement = " ".join([*binders, ":", coq_prop(thm.goal, d)])
     em = _Emitter(d)
-    intro = [coq_ident(v) for v in names] + [f"H{i}" for i in range(len(thm.hyps))]
-    if intro:
-        em.emit(f"intros {' '.join(intro)}.")
     extra = sorted(proof_variables(proof_node) - set(names))
     if extra:
         # variables the proof brings in by substitution: prove the goal for all their values, use one
@@ -227,7 +231,7 @@ def theorem_text(name: str, thm: Theorem, proof_node: Node) -> str:
         em.emit(f"enough (Hall : forall ({idents} : {COQ_TYPE[d]}), {coq_prop(thm.goal, d)}) by exact (Hall {zeros}).")
         em.emit(f"intros {idents}.")
     em.node(proof_node)
-    return f"Theorem {name} : {statement}.\nProof.\n" + "\n".join(em.lines) + "\nQed."
+    return f"Theorem {name} {statement}.\nProof.\n" + "\n".join(em.lines) + "\nQed."
 
 
 def file_header(domain: str) -> str:

@@ -170,7 +170,7 @@ def split_blocks(text: str) -> tuple[str, list[tuple[str, str]]]:
     for i, s in enumerate(starts):
         end = starts[i + 1] if i + 1 < len(starts) else len(text)
         chunk = text[s:end]
-        name = chunk.split()[1]
+        name = chunk.split()[1].rstrip(":")
         blocks.append((name, chunk.strip()))
     return header, blocks
 

@@ -5,8 +5,8 @@ naturals: truncated subtraction and floor division as ours, and big literals sta
 ``nat``), ``int`` to ``Z`` (floor division, as ours for positive divisors).
 
 Terms are printed fully parenthesised, with functions applied by name, so no Coq notation or precedence
-can reparse them differently. A negation in our tree is ``(- a)``; an integer literal is a Coq numeral
-(``(-3)`` for a negative one, which Coq reads as the literal ``IZR (-3)``, convertible to ``- 3``).
+can reparse them differently. A negation in our tree is ``(- a)``, and ``(- (1))`` when it negates a literal:
+Coq would read ``- 1`` as the negative literal ``IZR (-1)``, not as the negation ``Ropp 1``.
 Operators without a standard-library counterpart are defined in ``EquationsBase.v`` (``epow``,
 ``easinh``, ``eacosh``, ``eatanh``).
 """
@@ -81,7 +81,9 @@ def coq_term(e: Expr, domain: str = "real") -> str:
     if op == "neg":
         if domain == "nat":
             raise ExportError("negation over the naturals")
-        return f"(- {coq_term(args[0], domain)})"
+        inner = coq_term(args[0], domain)
+        # Coq reads "- 1" as the negative literal IZR (-1); our tree says "negation of 1": keep it one
+        return f"(- ({inner}))" if args[0].op == "int" else f"(- {inner})"
     if domain == "real":
         if op in _INFIX:
             return f"({coq_term(args[0], domain)} {_INFIX[op]} {coq_term(args[1], domain)})"

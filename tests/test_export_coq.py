@@ -26,8 +26,9 @@ needs_coq = pytest.mark.skipif(shutil.which("coqc") is None, reason="coqc not in
 
 
 def test_terms_are_explicit() -> None:
-    assert coq_term(eq.parse_expr("-1 * x")) == "((- 1) * x)"  # a negation in our tree stays a negation
-    assert coq_term(eq.num(-3)) == "(- 3)"  # literals are naturals, signs are negations
+    assert coq_term(eq.parse_expr("-1 * x")) == "((- (1)) * x)"  # a negation, not Coq's literal -1
+    assert coq_term(eq.num(-3)) == "(- (3))"  # literals are naturals, signs are negations
+    assert coq_term(eq.parse_expr("-(x + 1)")) == "(- (x + 1))"
     assert coq_term(eq.parse_expr("x ** 2 + sqrt(x) / pi")) == "((epow x 2) + ((sqrt x) / PI))"
     assert coq_term(eq.parse_expr("abs(inv(x)) - asinh(x)")) == "((Rabs (/ x)) - (easinh x))"
     nat = eq.parse("nat: x - y <= x % (y + 1)")
@@ -80,7 +81,7 @@ def _figure8() -> ExportItem:
 
 def test_figure8_export_follows_our_steps() -> None:
     text = export_theorem(_figure8(), eq.load_rules("default"))
-    assert text.startswith("Theorem thm_figure8 : forall (x y : R), (((x - y) - (x + y)) + (2 * y)) = 0.\nProof.\n")
+    assert text.startswith("Theorem thm_figure8 (x y : R) : (((x - y) - (x + y)) + (2 * y)) = 0.\nProof.\n")
     # one explicit congruence step per tactic, the rule lemma applied to explicit arguments
     assert text.count("refine (@eq_ind") == len(FIGURE8_TACTICS)  # int_add too, with a computed equation
     assert ("refine (@eq_ind_r R ((- x) + (- y)) (fun hole__ : R => (((x - y) + hole__) + (2 * y)) = 0) "
@@ -97,7 +98,7 @@ def test_side_conditions_and_assertions() -> None:
                                                       eq.Proof(eq.Tactic.parse("ne_of_gt"))))
     assert eq.check_proof(thm, steps, rules)
     text = export_theorem(ExportItem("t", thm, steps), rules)
-    assert "intros x H0." in text
+    assert text.startswith("Theorem thm_t (x : R) (H0 : x > 0) : ((x / x) + 1) = 2.")
     assert "assert (S1 : x <> 0)." in text
     assert "exact (r_ne_of_gt x 0 H0)." in text or "exact (r_ne_of_gt" in text
     assert "(r_div_self x S1)" in text
@@ -178,6 +179,19 @@ def test_integer_theorems_are_accepted_by_coq(coq_dir: Path, rule_set: str) -> N
 
 
 @needs_coq
+def test_constant_goals_are_accepted_by_coq(coq_dir: Path) -> None:
+    """Goals closed by exact rational evaluation: negative and computed exponents, nested |.|, inverses."""
+    rules = eq.load_rules("default")
+    texts = ["2 ** -2 == 1/4", "2 ** (1 + 1) + abs(-3) == 7", "abs(abs(-2) - 3) < 2", "(-1/2) ** 3 < 0",
+             "inv(3) + 1 != 1", "(2/3) ** (4 - 6) == 9/4", "-(1) * -(1) == 1", "1/(1/2 + 1/3) >= 6/5"]
+    items = [ExportItem(f"c{i}", eq.parse(t), None) for i, t in enumerate(texts)]
+    assert all(eq.is_closed(it.theorem, rules) for it in items)
+    report = write_coq(items, coq_dir, rules, stem="Const")
+    check_coq(report, coq_dir)
+    assert report.failures == {} and report.accepted == len(texts)
+
+
+@needs_coq
 def test_htps_proofs_are_accepted_by_coq(coq_dir: Path) -> None:
     from equations.agents import SearchParams, prove
 
@@ -205,7 +219,7 @@ def test_coq_rejects_a_tampered_proof_and_names_every_failure(coq_dir: Path) -> 
     victims = [blocks[1][0], blocks[4][0]]
     text = path.read_text()
     for name in victims:  # claim something else than what the steps prove
-        text = re.sub(rf"(Theorem {name} : [^\n]*?)\.\n", r"\1 /\\ 1 = 2.\n", text, count=1)
+        text = re.sub(rf"(Theorem {name} [^\n]*?)\.\n", r"\1 /\\ 1 = 2.\n", text, count=1)
     path.write_text(text)
     from equations.exporters.coq_check import compile_blocks
 

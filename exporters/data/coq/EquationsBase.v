@@ -47,15 +47,15 @@ Definition eatanh (x : R) : R := ln ((1 + x) / (1 - x)) / 2.
 
 (* Closing a constant goal: integer powers with literal exponents are unfolded, then [lra]
    (linear arithmetic over the rationals) decides it, with [field] for quotients of constants. *)
+Lemma epow_opp_IZR : forall (x : R) (n : Z), epow x (- IZR n) = powerRZ x (- n).
+Proof. intros x n. rewrite <- opp_IZR. apply epow_IZR. Qed.
+
 Ltac eqn_const :=
-  repeat rewrite epow_IZR;
-  unfold powerRZ; simpl pow;
+  repeat (rewrite epow_IZR || rewrite epow_opp_IZR);
+  cbn [Z.opp] in *; unfold powerRZ; simpl pow;
   first [ lra | field; lra | (unfold Rdiv; field_simplify; lra) | nra ].
 
 (* ---- Helpers for the rule lemmas of EquationsReal.v (appended; the definitions above are fixed) ---- *)
-
-Lemma epow_opp_IZR : forall (x : R) (n : Z), epow x (- IZR n) = powerRZ x (- n).
-Proof. intros x n. rewrite <- opp_IZR. apply epow_IZR. Qed.
 
 Lemma epow_exp : forall x y : R, 0 < x -> epow x y = exp (y * ln x).
 Proof. intros x y Hx. rewrite epow_pos by exact Hx. reflexivity. Qed.
@@ -119,7 +119,7 @@ Qed.
 (* integer powers with literal exponents: [epow x 2] becomes [x * x] *)
 Ltac eqn_pow_lit :=
   repeat (rewrite epow_IZR in * || rewrite epow_opp_IZR in * );
-  unfold powerRZ in *; simpl pow in *; repeat rewrite Rmult_1_r in *.
+  cbn [Z.opp] in *; unfold powerRZ in *; simpl pow in *; repeat rewrite Rmult_1_r in *.
 
 (* make every inverse [/ x] opaque, keeping [x * / x = 1] and its sign when they follow from the context *)
 Ltac eqn_inv1 x :=

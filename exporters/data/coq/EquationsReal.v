@@ -178,7 +178,7 @@ Proof.
 eqn_auto.
 Qed.
 
-Lemma r_neg_eq_neg_one_mul : forall (A : R), (- A) = ((- 1) * A).
+Lemma r_neg_eq_neg_one_mul : forall (A : R), (- A) = ((- (1)) * A).
 Proof.
 eqn_auto.
 Qed.
@@ -378,7 +378,7 @@ Proof.
 eqn_auto.
 Qed.
 
-Lemma r_pow_neg_one : forall (A : R), A <> 0 -> (epow A (- 1)) = (/ A).
+Lemma r_pow_neg_one : forall (A : R), A <> 0 -> (epow A (- (1))) = (/ A).
 Proof.
 eqn_auto.
 Qed.
@@ -1927,12 +1927,12 @@ Proof.
 intros A; unfold cosh, sinh; field.
 Qed.
 
-Lemma r_sin_asin : forall (A : R), A >= (- 1) -> A <= 1 -> (sin (asin A)) = A.
+Lemma r_sin_asin : forall (A : R), A >= (- (1)) -> A <= 1 -> (sin (asin A)) = A.
 Proof.
 intros A H1 H2; apply sin_asin; split; lra.
 Qed.
 
-Lemma r_cos_acos : forall (A : R), A >= (- 1) -> A <= 1 -> (cos (acos A)) = A.
+Lemma r_cos_acos : forall (A : R), A >= (- (1)) -> A <= 1 -> (cos (acos A)) = A.
 Proof.
 intros A H1 H2; apply cos_acos; split; lra.
 Qed.
@@ -1942,7 +1942,7 @@ Proof.
 intros A; apply tan_atan.
 Qed.
 
-Lemma r_asin_neg : forall (A : R), A >= (- 1) -> A <= 1 -> (asin (- A)) = (- (asin A)).
+Lemma r_asin_neg : forall (A : R), A >= (- (1)) -> A <= 1 -> (asin (- A)) = (- (asin A)).
 Proof.
 intros A H1 H2; apply asin_opp.
 Qed.
@@ -1967,12 +1967,12 @@ Proof.
 eqn_auto.
 Qed.
 
-Lemma r_atanh_eq : forall (A : R), A > (- 1) -> A < 1 -> (eatanh A) = ((ln ((1 + A) / (1 - A))) / 2).
+Lemma r_atanh_eq : forall (A : R), A > (- (1)) -> A < 1 -> (eatanh A) = ((ln ((1 + A) / (1 - A))) / 2).
 Proof.
 eqn_auto.
 Qed.
 
-Lemma r_tanh_atanh : forall (A : R), A > (- 1) -> A < 1 -> (tanh (eatanh A)) = A.
+Lemma r_tanh_atanh : forall (A : R), A > (- (1)) -> A < 1 -> (tanh (eatanh A)) = A.
 Proof.
 intros A H1 H2; apply eqn_tanh_atanh; lra.
 Qed.
