@@ -52,7 +52,8 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--format", choices=("jsonl", "parquet"), default="jsonl")
-    p.add_argument("--shard-size", type=int, default=1000, help="theorems per shard file")
+    p.add_argument("--shard-size", type=int, default=None,
+                   help="theorems per shard file (default: 1000, or n/8 but at least 100 for smaller runs)")
     p.add_argument("--pairs", action="store_true", help="also write supervised (goal, tactic) pairs")
     p.add_argument("--resume", action="store_true", help="keep finished shards of an interrupted run")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -103,7 +104,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         raise UsageError("--n must be at least 1")
     if args.workers < 1:
         raise UsageError("--workers must be at least 1")
-    if args.shard_size < 1:
+    if args.shard_size is not None and args.shard_size < 1:
         raise UsageError("--shard-size must be at least 1")
     if args.format == "parquet" and importlib.util.find_spec("pyarrow") is None:
         raise UsageError("--format parquet needs pyarrow: pip install 'equations[data]'")

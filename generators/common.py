@@ -124,6 +124,18 @@ class SideProver:
             self._rel[op] = [(r, d) for r, d, _ in rel if not r.free_variables(d)]
         self._left = 0
         self._refute: Any = None
+        self._decided: dict[tuple[Expr, str], bool | None] = {}  # exact truth of variable-free goals
+
+    def _decide(self, goal: Expr, domain: str) -> bool | None:
+        key = (goal, domain)
+        try:
+            return self._decided[key]
+        except KeyError:
+            pass
+        if len(self._decided) >= self.max_memo:
+            self._decided.clear()
+        out = self._decided[key] = decide(goal, domain)
+        return out
 
     def prove(self, goal: Expr, hyps: tuple[Expr, ...], domain: str,
               refute: Any = None) -> tuple[bool, Proof | None]:
@@ -138,7 +150,7 @@ class SideProver:
     def _closed(self, goal: Expr, hyps: tuple[Expr, ...], domain: str) -> bool:
         if goal in hyps:
             return True
-        if goal.const and decide(goal, domain) is True:
+        if goal.const and self._decide(goal, domain) is True:
             return True
         for t in self.rules.closers.get(goal.op, ()):
             if t(goal):
@@ -158,7 +170,7 @@ class SideProver:
             return _FAIL
         self._left -= 1
         result = _FAIL
-        if goal.const and decide(goal, domain) is False:
+        if goal.const and self._decide(goal, domain) is False:
             pass
         elif self._refute is not None and self._refute(goal):
             pass

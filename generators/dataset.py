@@ -235,10 +235,20 @@ def _run_shard(args: tuple[Any, ...]) -> ShardResult:
         return generate_shard(*args)
 
 
+def default_shard_size(n: int) -> int:
+    """Theorems per shard when none is given: 1000, or fewer so that a run has up to 8 shards (at least 100
+    theorems each). It depends on ``n`` only, so the output is still the same for any number of workers, and
+    small runs still split into enough shards for several workers (1000 theorems in one shard of 1000 would
+    leave every worker but one idle; 1500 in shards of 1000 and 500 would cap 2 workers at x1.5)."""
+    return max(1, min(1000, max(100, -(-n // 8))))
+
+
 def write_dataset(method: str, n: int, out: str | Path, *, rules: str = "default", params: dict[str, Any] | None = None,
-                  seed: int = 0, workers: int = 1, shard_size: int = 1000, fmt: str = "jsonl", pairs: bool = False,
-                  resume: bool = False, progress: Callable[[ShardResult], None] | None = None) -> dict[str, Any]:
-    """Generate ``n`` theorems into ``out`` as shards of ``shard_size`` with ``workers`` processes.
+                  seed: int = 0, workers: int = 1, shard_size: int | None = None, fmt: str = "jsonl",
+                  pairs: bool = False, resume: bool = False,
+                  progress: Callable[[ShardResult], None] | None = None) -> dict[str, Any]:
+    """Generate ``n`` theorems into ``out`` as shards of ``shard_size`` (default: :func:`default_shard_size`)
+    with ``workers`` processes.
 
     Returns the summary (also written to ``manifest.json``): counts, seconds, theorems/s, mean proof size and
     the rule coverage histogram. The shard contents depend only on (method, rules, params, seed, shard size).
@@ -251,6 +261,8 @@ def write_dataset(method: str, n: int, out: str | Path, *, rules: str = "default
         if importlib.util.find_spec("pyarrow") is None:
             raise ValueError("parquet output needs pyarrow: pip install 'equations[data]'")
     params = dict(params or {})
+    if shard_size is None:
+        shard_size = default_shard_size(n)
     make_generator(method, rules, params)  # validate parameters before starting workers
     outp = Path(out)
     outp.mkdir(parents=True, exist_ok=True)

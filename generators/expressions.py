@@ -21,6 +21,7 @@ Public: :class:`ExprConfig`, :func:`random_expression`, :func:`random_tree`, :cl
 
 from __future__ import annotations
 
+import copy
 import math
 import random
 from collections.abc import Mapping, Sequence
@@ -197,6 +198,7 @@ def random_expression(
 # --- floating-point checks ---------------------------------------------------------------------------------
 
 _SPECIAL = (0.0, 1.0, -1.0, 2.0, -2.0, 0.5, -0.5, 3.0)
+_POLES = (math.pi / 2, -math.pi / 2, math.pi, -math.pi, math.pi / 4, -math.pi / 4)
 
 
 def float_value(rng: random.Random) -> float:
@@ -271,6 +273,7 @@ def _np_binary(op: str, a: Arr, b: Arr) -> Arr:
     if op == "pow":
         isint = b == np.round(b)
         ok = np.where(isint, ((b >= 0) | (a != 0)) & (np.abs(b) <= 1e6), a > 0)
+        ok &= (a == a) & (b == b)  # IEEE pow gives NaN**0 = 1**NaN = 1; an undefined operand stays undefined
         return np.where(ok, np.power(np.where(ok, a, 1.0), np.where(ok, b, 1.0)), np.nan)
     return np.full_like(a, np.nan)
 
@@ -365,15 +368,18 @@ class FloatChecker:
     generator emits can be checked numerically, and flags equalities that are grossly false. Values are
     numpy vectors over the points (NaN where undefined), cached per interned node, so an expression that
     shares subtrees with one seen before costs only its new nodes. Point sets are boolean masks.
-    ``min_points`` of the ``n_points`` points must be usable.
+    ``min_points`` of the ``n_points`` points must be usable. ``stress`` adds the +-400 and zero points,
+    ``pole_points`` the points where each variable sits at +-pi/2, +-pi, +-pi/4 (see ``__init__``).
     """
 
     def __init__(self, variables: Sequence[str], domain: str, rng: random.Random, n_points: int = 16,
-                 min_points: int = 3, pool: PointPool | None = None, stress: bool = True):
+                 min_points: int = 3, pool: PointPool | None = None, stress: bool = True,
+                 pole_points: bool = False):
         self.domain = domain
         self.min_points = min_points
         self.n_points = n_points
         names = sorted(set(variables))
+        self._counted: Arr | None = None  # the points that count towards the minimum numbers of points
         if pool is not None:
             start = rng.randrange(pool.size - n_points + 1)
             vals = pool.values[start:start + n_points]
@@ -392,6 +398,21 @@ class FloatChecker:
             vals = np.vstack([vals, np.full((1, k), 400.0), np.full((1, k), -400.0), pos, neg])
             n_points += 2 + 2 * k
             self.n_points = n_points
+        if domain == "real" and pole_points:
+            # pole points: each variable in turn at +-pi/2, +-pi, +-pi/4 (values the numeric check draws on
+            # purpose), the others as at the first point. There tan(x), tan(2x), 1/sin(x)... are at a pole
+            # or vanish: flagged here every time instead of only when a random point happens to hit them
+            k = vals.shape[1]
+            rows = np.repeat(vals[:1], k * len(_POLES), axis=0)
+            for j in range(k):
+                rows[j * len(_POLES):(j + 1) * len(_POLES), j] = _POLES
+            vals = np.vstack([vals, rows])
+            # they flag risks but do not count as satisfying or defined points: they are no random draws (and
+            # share the first point's other coordinates), so counting them would overstate how often
+            # hypotheses hold
+            self._counted = np.arange(n_points + len(rows)) < n_points
+            n_points += len(rows)
+            self.n_points = n_points
         self.points: list[dict[str, Any]] = [] if domain == "real" else [
             {n: int(vals[i, j]) for j, n in enumerate(names)} for i in range(n_points)
         ]
@@ -399,8 +420,9 @@ class FloatChecker:
         self._vars = {n: np.ascontiguousarray(vals[:, j]) for j, n in enumerate(names)}
         self._cache: dict[Expr, Arr] = {}
         self._ovf: dict[Expr, Arr] = {}   # points where a value in the subtree overflowed
-        self._risk: dict[Expr, Arr] = {}  # points where a sum/difference cancels huge or overflowed values
+        self._risk: dict[Expr, Arr] = {}  # points where the value is unreliable at 50 digits (see _values)
         self._rz: dict[Expr, Arr | None] = {}
+        self._truth: dict[Expr, tuple[Arr, Arr, Arr]] = {}  # statement -> (holds, defined, defined and false)
         self._orig_vars = dict(self._vars)
         self._orig_points = [dict(p) for p in self.points]
         self._pinned = False
@@ -416,6 +438,19 @@ class FloatChecker:
             self._ovf.clear()
             self._risk.clear()
             self._rz.clear()
+            self._truth.clear()
+
+    def pinned_only(self, pins: Sequence[tuple[str, Expr]]) -> FloatChecker:
+        """A checker on the same points with exactly ``pins`` (in order) applied, sharing nothing mutable with
+        this one (screening a statement that does not assume every pinned equation)."""
+        c = copy.copy(self)
+        c._vars = dict(self._orig_vars)
+        c.points = [dict(p) for p in self._orig_points]
+        c._pinned = False
+        c._cache, c._ovf, c._risk, c._rz, c._truth = {}, {}, {}, {}, {}
+        for name, e in pins:
+            c.pin(name, e)
+        return c
 
     def pin(self, name: str, e: Expr) -> None:
         """Make variable ``name`` equal to ``e`` at every point (screening under a hypothesis ``name == e``)."""
@@ -430,6 +465,7 @@ class FloatChecker:
         self._ovf.clear()
         self._risk.clear()
         self._rz.clear()
+        self._truth.clear()
 
     def values(self, e: Expr) -> Arr:
         """The values of ``e`` at every point (NaN where undefined or for unknown variables)."""
@@ -449,6 +485,8 @@ class FloatChecker:
         elif e.op == "var":
             v = self._vars.get(e.value)
             out = v if v is not None else np.full(self.n_points, np.nan)
+            self._store(e, out)  # finite or NaN already (sampled, or the values of a pinned expression)
+            return out
         elif e.op == "int":
             out = np.full(self.n_points, float(e.value))
         elif e.op == "pi":
@@ -472,7 +510,7 @@ class FloatChecker:
                     near = near | o
                 if e.op == "tan":
                     near = near | (np.abs(np.cos(x0)) <= 1e-9)
-                if np.any(near):
+                if near.any():
                     r0 = near if r0 is None else r0 | near
             if r0 is not None:
                 self._risk[e] = r0
@@ -501,21 +539,27 @@ class FloatChecker:
                     if e.op == "pow":
                         near = near & (vb < 0)
                     risk = near if risk is None else risk | near
-            if risk is not None and np.any(risk):
+            if risk is not None and risk.any():
                 self._risk[e] = risk
             if e.op == "pow" and not _exact_integer(e.args[1]):
                 # a computed exponent (ln(exp(1)), sinh(asinh(2))) is not exactly an integer at 50 digits:
                 # only a positive base is safely defined
                 out = np.where(self._values(e.args[0]) > 0, out, np.nan)
             self._note_overflow(e, out)
-        out = np.where(np.isfinite(out), out, np.nan)
+        fin = np.isfinite(out)
+        if not fin.all():
+            out = np.where(fin, out, np.nan)
+        self._store(e, out)
+        return out
+
+    def _store(self, e: Expr, out: Arr) -> None:
         if len(self._cache) > 100_000:
             self._cache.clear()
             self._ovf.clear()
             self._risk.clear()
             self._rz.clear()
+            self._truth.clear()
         self._cache[e] = out
-        return out
 
     def _risky_zero(self, e: Expr) -> Arr | None:
         """Points where ``e`` is (nearly) 0 in floating point but may be a tiny nonzero number at 50 digits:
@@ -538,7 +582,7 @@ class FloatChecker:
             r = self._risky_zero(e.args[0])
             if r is not None:
                 out = out | r
-        res = out if bool(np.any(out)) else None
+        res = out if bool(out.any()) else None
         self._rz[e] = res
         return res
 
@@ -548,7 +592,7 @@ class FloatChecker:
             o = self._ovf.get(a)
             if o is not None:
                 inf = inf | o
-        if np.any(inf):
+        if inf.any():
             self._ovf[e] = inf
 
     def overflows(self, e: Expr, mask: Arr) -> bool:
@@ -557,13 +601,13 @@ class FloatChecker:
         for a in (e, *e.args):
             self.values(a)
             r = self._risk.get(a)
-            if r is not None and bool(np.any(r & mask)):
+            if r is not None and bool((r & mask).any()):
                 return True
         if e.op in ("eq", "ne", "lt", "le", "gt", "ge"):
             # comparing two overflowing sides is a subtraction too
             oa = self._ovf.get(e.args[0])
             ob = self._ovf.get(e.args[1])
-            if oa is not None and ob is not None and bool(np.any(oa & ob & mask)):
+            if oa is not None and ob is not None and bool((oa & ob & mask).any()):
                 return True
         return False
 
@@ -583,46 +627,62 @@ class FloatChecker:
 
     def defined_count(self, e: Expr, mask: Arr | None = None) -> int:
         d = self.defined(e)
-        return int(np.count_nonzero(d if mask is None else d & mask))
+        return self.count(d if mask is None else d & mask)
 
     def truth(self, stmt: Expr) -> tuple[Arr, Arr]:
         """(holds, defined) masks of a comparison. Equality is approximate over ℝ."""
+        hit = self._truth.get(stmt)
+        if hit is None:
+            hit = self._truth_of(stmt)
+        return hit[0], hit[1]
+
+    def _truth_of(self, stmt: Expr) -> tuple[Arr, Arr, Arr]:
         a = self.values(stmt.args[0])
         b = self.values(stmt.args[1])
         defined = ~(np.isnan(a) | np.isnan(b))
         op = stmt.op
-        with np.errstate(all="ignore"):
-            if op in ("eq", "ne"):
-                close = np.abs(a - b) <= 1e-9 * (1.0 + np.maximum(np.abs(a), np.abs(b)))
-                t = close if op == "eq" else ~close
-            elif op == "lt":
-                t = a < b
-            elif op == "le":
-                t = a <= b
-            elif op == "gt":
-                t = a > b
-            elif op == "ge":
-                t = a >= b
-            elif op == "dvd" and self.domain != "real":
-                ai = np.where(defined, a, 1.0)
-                bi = np.where(defined, b, 0.0)
-                t = np.where(ai == 0, bi == 0, np.fmod(bi, np.where(ai == 0, 1.0, ai)) == 0)
-            else:
-                t = np.zeros(self.n_points, dtype=bool)
-        return t & defined, defined
+        # order comparisons with NaN are False (and quiet): they need no masking nor errstate
+        if op == "lt":
+            holds = a < b
+        elif op == "le":
+            holds = a <= b
+        elif op == "gt":
+            holds = a > b
+        elif op == "ge":
+            holds = a >= b
+        else:
+            with np.errstate(all="ignore"):
+                if op in ("eq", "ne"):
+                    close = np.abs(a - b) <= 1e-9 * (1.0 + np.maximum(np.abs(a), np.abs(b)))
+                    t = close if op == "eq" else ~close
+                elif op == "dvd" and self.domain != "real":
+                    ai = np.where(defined, a, 1.0)
+                    bi = np.where(defined, b, 0.0)
+                    t = np.where(ai == 0, bi == 0, np.fmod(bi, np.where(ai == 0, 1.0, ai)) == 0)
+                else:
+                    t = np.zeros(self.n_points, dtype=bool)
+            holds = t & defined
+        out = (holds, defined, defined & ~holds)
+        if len(self._truth) > 100_000:
+            self._truth.clear()
+        self._truth[stmt] = out
+        return out
 
     def refutes(self, stmt: Expr, mask: Arr) -> bool:
         """True when ``stmt`` is defined and clearly false at one of the ``mask`` points (so it cannot follow
         from hypotheses that hold there)."""
-        t, d = self.truth(stmt)
-        bad = d & ~t & mask
-        if not np.any(bad):
+        hit = self._truth.get(stmt)
+        if hit is None:
+            hit = self._truth_of(stmt)
+        bad = hit[2] & mask
+        if not bad.any():
             return False
         if self.domain != "real":
             return True
         a = self.values(stmt.args[0])[bad]
         b = self.values(stmt.args[1])[bad]
-        return not bool(np.all(np.abs(a - b) <= 1e-6 * (1.0 + np.maximum(np.abs(a), np.abs(b)))))
+        with np.errstate(all="ignore"):
+            return not bool(np.all(np.abs(a - b) <= 1e-6 * (1.0 + np.maximum(np.abs(a), np.abs(b)))))
 
     def satisfying(self, hyps: Sequence[Expr], mask: Arr | None = None) -> Arr:
         """The points (a mask, within ``mask``) where every hypothesis holds."""
@@ -631,8 +691,10 @@ class FloatChecker:
             m = m & self.truth(h)[0]
         return m
 
-    @staticmethod
-    def count(mask: Arr) -> int:
+    def count(self, mask: Arr) -> int:
+        """Points in ``mask`` (pole points, see ``__init__``, are not counted)."""
+        if self._counted is not None:
+            mask = mask & self._counted
         return int(np.count_nonzero(mask))
 
     def screen(self, goal: Expr, mask: Arr) -> str | None:
@@ -642,7 +704,7 @@ class FloatChecker:
             return "overflow"
         t, d = self.truth(goal)
         d = d & mask
-        if np.count_nonzero(d) < self.min_points:
+        if self.count(d) < self.min_points:
             return "undefined"
         if self.domain == "real" and goal.op in ("lt", "gt", "ne"):
             # a strict comparison holding by a margin below 10**-20 cannot be confirmed at 50 digits
@@ -652,7 +714,7 @@ class FloatChecker:
             if np.any(np.abs(a - b) / scale < 1e-20):
                 return "near tie"
         bad = d & ~t
-        if np.any(bad):
+        if bad.any():
             a = self.values(goal.args[0])[bad]
             b = self.values(goal.args[1])[bad]
             near = np.abs(a - b) <= 1e-6 * (1.0 + np.maximum(np.abs(a), np.abs(b)))

@@ -30,6 +30,7 @@ import random
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
+from itertools import accumulate
 from typing import Any
 
 from equations.closing import is_closed
@@ -158,6 +159,14 @@ class GraphGenerator:
         self._seen: dict[str, None] = {}
         self._params = cfg.params()
         self._proofs: dict[int, Proof | None] = {}
+        # rarity weights only change when theorems are emitted: cached between emissions
+        self._wcache: dict[str, float] = {}
+        self._sub_checker: FloatChecker | None = None
+        self._pin_checkers: dict[tuple[Expr, ...], FloatChecker] = {}  # per graph: see _checker_for
+        self._cum: dict[str, list[float]] = {}
+        # per statement of the current graph: (rule matches, term positions, keys, cumulative weights)
+        self._groups: dict[Expr, tuple[dict[tuple[Rule, str], list[int]], list[int], list[tuple[Rule, str]],
+                                       list[float]]] = {}
 
     # -- public -------------------------------------------------------------------------------------------
     def generate(self, n: int, seed: int = 0) -> Iterator[Generated]:
@@ -204,6 +213,8 @@ class GraphGenerator:
             i = graph.add(_Node(h, "hyp"))
             graph.nodes[i].hyps = frozenset((i,))
         self._proofs = {}
+        self._groups = {}
+        self._pin_checkers = {}
         derived = 0
         failures = 0
         while derived < cfg.nodes and failures < cfg.attempts_per_node:
@@ -285,7 +296,23 @@ class GraphGenerator:
             return None
 
     def _weight(self, r: Rule) -> float:
-        return self.rarity.weight(r.id)
+        w = self._wcache.get(r.id)
+        if w is None:
+            w = self._wcache[r.id] = self.rarity.weight(r.id)
+        return w
+
+    def _cum_weights(self, name: str, rules: list[Rule]) -> list[float]:
+        """Cumulative rarity weights of a fixed rule list (for ``rng.choices(..., cum_weights=...)``, which
+        draws exactly as ``weights=`` does)."""
+        hit = self._cum.get(name)
+        if hit is None:
+            hit = self._cum[name] = list(accumulate(self._weight(r) for r in rules))
+        return hit
+
+    def _rarity_changed(self) -> None:
+        self._wcache.clear()
+        self._cum.clear()
+        self._groups.clear()
 
     def _ensure(self, graph: _Graph, stmt: Expr) -> int | None:
         """The node of ``stmt``: existing, or added as trivially true; None if neither."""
@@ -324,8 +351,13 @@ class GraphGenerator:
 
     def _sub_value(self, rng: random.Random, graph: _Graph, around: Expr) -> Expr:
         if rng.random() < 0.3:
+            if self._sub_checker is None:
+                # one fixed point set for these tiny expressions (0 or 1 operator) instead of a fresh checker
+                # per call: sampling the points cost more than everything else in the call
+                self._sub_checker = FloatChecker(self.expr_cfg.variables, self.domain, random.Random(0x5B))
             try:
-                return random_expression(rng, rng.randint(0, 1), self.expr_cfg, require_variable=False)
+                return random_expression(rng, rng.randint(0, 1), self.expr_cfg, self._sub_checker,
+                                         require_variable=False)
             except RuntimeError:
                 return rng.choice(self.vars)
         pool = [n for n in around.subterms() if n.size <= self.config.max_sub_size and n.op not in COMPARISON_OPS]
@@ -341,14 +373,18 @@ class GraphGenerator:
     def _rewrite_step(self, rng: random.Random, graph: _Graph) -> bool:
         fi = self._pick_node(rng, graph)
         f = graph.nodes[fi].stmt
-        groups, term_positions = self.index.groups(f)
-        keys = list(groups)
-        if term_positions:
-            keys.extend(self.index.anywhere)
+        hit = self._groups.get(f)
+        if hit is None:
+            groups, term_positions = self.index.groups(f)
+            keys = list(groups)
+            if term_positions:
+                keys.extend(self.index.anywhere)
+            cum = list(accumulate(self._weight(r) for r, _ in keys))
+            hit = self._groups[f] = (groups, term_positions, keys, cum)
+        groups, term_positions, keys, cum = hit
         if not keys:
             return False
-        weights = [self._weight(r) for r, _ in keys]
-        rule, d = rng.choices(keys, weights)[0]
+        rule, d = rng.choices(keys, cum_weights=cum)[0]
         pos = rng.choice(groups.get((rule, d), term_positions))
         node = f.at(pos)
         if rule.kind == "arith":
@@ -408,7 +444,7 @@ class GraphGenerator:
     def _assert_step(self, rng: random.Random, graph: _Graph) -> bool:
         if not self.asserts:
             return False
-        r = rng.choices(self.asserts, [self._weight(x) for x in self.asserts])[0]
+        r = rng.choices(self.asserts, cum_weights=self._cum_weights("assert", self.asserts))[0]
         k = len(r.hyps)
         order = list(range(k))
         rng.shuffle(order)
@@ -450,7 +486,7 @@ class GraphGenerator:
     def _trivial_step(self, rng: random.Random, graph: _Graph) -> bool:
         if not self.free_asserts:
             return False
-        r = rng.choices(self.free_asserts, [self._weight(x) for x in self.free_asserts])[0]
+        r = rng.choices(self.free_asserts, cum_weights=self._cum_weights("free", self.free_asserts))[0]
         assert r.concl is not None
         around = graph.nodes[self._pick_node(rng, graph)].stmt
         b: Bindings = {v: self._sub_value(rng, graph, around) for v in sorted(r.concl.variables())}
@@ -521,6 +557,21 @@ class GraphGenerator:
             yield g
         st.emitted += emitted
 
+    def _checker_for(self, graph: _Graph, hyps: tuple[Expr, ...], checker: FloatChecker) -> FloatChecker:
+        """The graph's checker has every equation hypothesis ``v == e`` pinned (``v`` takes the values of ``e``);
+        a theorem that does not assume one of them must be screened without that pin, or ``v`` would only be
+        tested at the values of ``e`` (e.g. never negative for ``x == y**2``)."""
+        eqs = [nd.stmt for nd in graph.nodes if nd.kind == "hyp" and nd.stmt.op == "eq"]
+        if not eqs:
+            return checker
+        kept = tuple(h for h in eqs if h in hyps)
+        if len(kept) == len(eqs):
+            return checker
+        hit = self._pin_checkers.get(kept)
+        if hit is None:
+            hit = self._pin_checkers[kept] = checker.pinned_only([(h.args[0].value, h.args[1]) for h in kept])
+        return hit
+
     def _emit(self, graph: _Graph, i: int, checker: FloatChecker, mask: Any) -> Generated | None:
         cfg = self.config
         st = self.stats
@@ -531,6 +582,7 @@ class GraphGenerator:
         if cfg.dedup and key in self._seen:
             st.reject("duplicate")
             return None
+        checker = self._checker_for(graph, hyps, checker)
         if checker.screen(node.stmt, checker.satisfying(hyps)) is not None or any(
                 checker.overflows(h, checker.all) for h in hyps):
             st.reject("screen")
@@ -552,6 +604,7 @@ class GraphGenerator:
             self._seen[key] = None
         rules_used = list(dict.fromkeys(s.tactic.rule for s in proof.steps()))
         self.rarity.add(rules_used)
+        self._rarity_changed()
         kinds = {"assert": 0, "rewrite": 0}
         for s in proof.steps():
             kinds["assert" if s.tactic.direction is None else "rewrite"] += 1

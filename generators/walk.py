@@ -49,7 +49,7 @@ from .common import (
     derive_seed,
     drop_step,
 )
-from .expressions import ExprConfig, FloatChecker, PointPool, random_expression
+from .expressions import ExprConfig, FloatChecker, PointPool, growth_depth, random_expression
 
 
 @dataclass
@@ -147,7 +147,10 @@ class RandomWalkGenerator:
         self._mask_cache: dict[Expr, tuple[int, int]] = {}
         self._key_id: dict[tuple[Rule, str], int] = {}
         self._keys: list[tuple[Rule, str]] = []
-        self._kw: dict[int, float] = {}
+        self._keys_of: dict[str, list[int]] = {}  # rule id -> its key ids (to refresh their weights)
+        self._w: list[float] = []                  # rarity weight per key id
+        self._cand_bits: dict[int, list[tuple[Any, int]]] = {}
+        self._cands_alive: list[Any] = []
         self.stats = _Stats()
         self.rarity = Rarity(cfg.bias)
         self._any_cum: list[float] | None = None
@@ -181,7 +184,9 @@ class RandomWalkGenerator:
         t0 = time.perf_counter()
         if self._pool is None:
             self._pool = PointPool(self.expr_cfg.variables, self.domain, rng.getrandbits(63))
-        checker = FloatChecker(self.expr_cfg.variables, self.domain, rng, pool=self._pool)
+        # pole points: tan(x) at x = pi/2 and the like are flagged every time, not only when a random point hits
+        # them (the numeric check draws such values on purpose)
+        checker = FloatChecker(self.expr_cfg.variables, self.domain, rng, pool=self._pool, pole_points=True)
         self._checker = checker
         hyps = self._initial_hyps(rng, checker)
         if hyps is None:
@@ -196,6 +201,10 @@ class RandomWalkGenerator:
                 a0 = random_expression(rng, rng.randint(lo, hi), self.expr_cfg, checker)
                 if checker.defined_count(a0, points) < checker.min_points:
                     st.reject("A0 undefined")
+                    return None
+                if growth_depth(a0) >= 3 or checker.overflows(a0, checker.all):
+                    # the final screen rejects most walks from such a start (85%): give up before walking
+                    st.reject("A0 overflow")
                     return None
                 root0 = a0
             else:
@@ -262,12 +271,36 @@ class RandomWalkGenerator:
         raise RuntimeError("no satisfiable statement")
 
     def _kid(self, r: Rule, d: str) -> int:
+        """The id of key (rule, direction), given in order of first match (the order in which the sampler
+        lists keys, so it is part of what a seed determines)."""
         key = (r, d)
         i = self._key_id.get(key)
         if i is None:
             i = self._key_id[key] = len(self._keys)
             self._keys.append(key)
+            self._keys_of.setdefault(r.id, []).append(i)
+            self._w.append(self.rarity.weight(r.id))
         return i
+
+    def _refresh_weights(self, rule_ids: Any) -> None:
+        """Recompute the weights of the keys of ``rule_ids`` after their counts changed."""
+        w = self._w
+        weight = self.rarity.weight
+        for rid in rule_ids:
+            ks = self._keys_of.get(rid)
+            if ks:
+                x = weight(rid)
+                for k in ks:
+                    w[k] = x
+        self._any_cum = None
+
+    def _bits_for(self, cands: list[tuple[Rule, str, Any]]) -> list[tuple[Any, int]]:
+        """(tester, key bit) of a candidate list of the rule index (cached per list: the index keeps them)."""
+        hit = self._cand_bits.get(id(cands))
+        if hit is None:
+            hit = self._cand_bits[id(cands)] = [(t, -1) for _r, _d, t in cands]
+            self._cands_alive.append(cands)  # keep the list (and so its id) alive
+        return hit
 
     def _masks(self, node: Expr) -> tuple[int, int]:
         """(rules matching at this node, rules matching somewhere in its subtree) as bitmasks over key ids
@@ -276,15 +309,24 @@ class RandomWalkGenerator:
         if hit is not None:
             return hit
         own = 0
-        for r, d, t in self.walk_rules.candidates(node):
-            if t(node):
-                own |= 1 << self._kid(r, d)
+        cands = self.walk_rules.candidates(node)
+        if cands:
+            bits = self._bits_for(cands)
+            for i, (t, bit) in enumerate(bits):
+                if t(node):
+                    if bit < 0:  # first match of this entry: give its key an id now (discovery order)
+                        r, d, _ = cands[i]
+                        bit = 1 << self._kid(r, d)
+                        bits[i] = (t, bit)
+                    own |= bit
         sub = own
+        cache = self._mask_cache
         for a in node.args:
-            sub |= self._masks(a)[1]
-        if len(self._mask_cache) > 300_000:
-            self._mask_cache.clear()
-        out = self._mask_cache[node] = (own, sub)
+            h = cache.get(a)
+            sub |= (h if h is not None else self._masks(a))[1]
+        if len(cache) > 300_000:
+            cache.clear()
+        out = cache[node] = (own, sub)
         return out
 
     def _root_masks(self, root: Expr) -> tuple[int, int]:
@@ -337,52 +379,46 @@ class RandomWalkGenerator:
             visited[root] = None
         return steps
 
-    def _key_weight(self, k: int) -> float:
-        w = self._kw.get(k)
-        if w is None:
-            w = self._kw[k] = self.rarity.weight(self._keys[k][0].id)
-        return w
-
     def _step(self, rng: random.Random, root: Expr, visited: dict[Expr, None], state: _WalkState,
               checker: FloatChecker, reversed_: bool) -> _Step | None:
         is_stmt = root.op in COMPARISON_OPS
         mask = self._root_masks(root)[1]
-        ids: list[int] = []
-        cum: list[float] = []
-        total = 0.0
         any_cum = self._any_cum
         if any_cum is None:
-            any_cum = self._any_cum = []
+            acc = [0.0]
             t = 0.0
             for r, _d in self._anywhere:
                 t += self.rarity.weight(r.id)
-                any_cum.append(t)
+                acc.append(t)
+            any_cum = self._any_cum = acc
         has_terms = root.size > 1 or not is_stmt
-        if has_terms and any_cum:
-            cum.extend(any_cum)
-            total = any_cum[-1]
-            ids.extend([-1 - i for i in range(len(any_cum))])
-        kw = self._kw
+        n_any = len(any_cum) - 1 if has_terms else 0
+        # keys matching somewhere (ascending key id), weights summed left to right after the "anywhere" rules
+        # (a plain loop over the ~30 set bits: cheaper than numpy's per-call overhead at this size)
+        cum = any_cum[1:n_any + 1]
+        total = any_cum[n_any]
+        ids: list[int] = []
+        w = self._w
+        append_c = cum.append
+        append_i = ids.append
         while mask:
             low = mask & -mask
             k = low.bit_length() - 1
             mask ^= low
-            w = kw.get(k)
-            if w is None:
-                w = self._key_weight(k)
-            total += w
-            cum.append(total)
-            ids.append(k)
-        if not ids:
+            total += w[k]
+            append_c(total)
+            append_i(k)
+        n_keys = len(cum)
+        if not n_keys:
             return None
-        n_keys = len(ids)
         lo_pos = 1 if is_stmt else 0
         for _ in range(self.config.attempts):
-            k = ids[min(bisect(cum, rng.random() * total), n_keys - 1)]
-            if k < 0:
-                rule, d = self._anywhere[-1 - k]
+            j = min(bisect(cum, rng.random() * total), n_keys - 1)
+            if j < n_any:
+                rule, d = self._anywhere[j]
                 pos = rng.randrange(lo_pos, root.size)
             else:
+                k = ids[j - n_any]
                 rule, d = self._keys[k]
                 if reversed_ and rule.arith_op == "pow":
                     continue  # int_pow only rewrites forward: a walk that is undone cannot use it
@@ -392,8 +428,7 @@ class RandomWalkGenerator:
                 return step
             if self.config.fail_weight:
                 self.rarity.add((rule.id,), self.config.fail_weight)
-                self._kw.clear()
-                self._any_cum = None
+                self._refresh_weights((rule.id,))
         return None
 
     def _sub_value(self, rng: random.Random, root: Expr) -> Expr:
@@ -446,11 +481,27 @@ class RandomWalkGenerator:
             fwd_subs = tuple((v, b[v]) for v in free)
         if new_node is node:
             return None
-        new_root = root.replace_at(pos, new_node) if pos else new_node
+        max_size = self.config.max_size
+        if pos:  # the size limit is checked before the new root is built (building interns new nodes)
+            grow = new_node.size - node.size
+            if root.op not in COMPARISON_OPS:
+                if root.size + grow > max_size:
+                    return None
+            else:
+                ls, rs = root.args[0].size, root.args[1].size
+                if pos <= ls:
+                    ls += grow
+                else:
+                    rs += grow
+                if ls > max_size or rs > max_size:
+                    return None
+            new_root = root.replace_at(pos, new_node)
+        else:
+            new_root = new_node
+            half = new_root.args if new_root.op in COMPARISON_OPS else (new_root,)
+            if any(h.size > max_size for h in half):
+                return None
         if new_root in visited:
-            return None
-        half = new_root.args if new_root.op in COMPARISON_OPS else (new_root,)
-        if any(h.size > self.config.max_size for h in half):
             return None
         sides = state.resolve(sides_raw, self, rng, checker)
         if sides is None:
@@ -523,9 +574,9 @@ class RandomWalkGenerator:
             for sp in side_proof.steps():
                 if sp.tactic.rule not in rules_used:
                     rules_used.append(sp.tactic.rule)
-        self.rarity.add([t.rule for t, _, _ in chain])
-        self._kw.clear()
-        self._any_cum = None
+        used_ids = [t.rule for t, _, _ in chain]
+        self.rarity.add(used_ids)
+        self._refresh_weights(dict.fromkeys(used_ids))
         st.emitted += 1
         meta: dict[str, Any] = {
             "generator": self.name, "params": self._params, "steps": len(chain),

@@ -110,6 +110,38 @@ def test_validity_filter_rejects_undefined() -> None:
     assert checker.defined_count(eq.parse_expr("ln(x)")) > 0
 
 
+def test_float_screen_pow_of_undefined_is_undefined() -> None:
+    checker = FloatChecker(("x",), "real", random.Random(0))
+    # IEEE pow has NaN**0 == 1**NaN == 1; the partial semantics keep an undefined operand undefined
+    assert checker.defined_count(eq.parse_expr("((-1)**(1/3))**0")) == 0
+    assert checker.defined_count(eq.parse_expr("1**ln(-1)")) == 0
+    assert checker.defined_count(eq.parse_expr("x**0")) == checker.n_points
+
+
+def test_float_screen_pole_points() -> None:
+    # tan(x) at x = pi/2 is flagged whatever the random points (the numeric check draws pi/2 on purpose); the
+    # pole points do not count towards the satisfying points of a hypothesis
+    hyp = eq.parse_expr("tan(x) >= 0")
+    for seed in range(20):
+        checker = FloatChecker(("x", "y"), "real", random.Random(seed), stress=False, pole_points=True)
+        assert checker.overflows(hyp, checker.all)
+        plain = FloatChecker(("x", "y"), "real", random.Random(seed), stress=False)
+        positive = eq.parse_expr("y > 0")
+        assert checker.count(checker.satisfying([positive])) == plain.count(plain.satisfying([positive]))
+
+
+def test_float_screen_pinned_only() -> None:
+    checker = FloatChecker(("x", "y"), "real", random.Random(1), n_points=32)
+    e = eq.parse_expr("y*y")
+    checker.pin("x", e)
+    assert bool(np.all(checker.values(eq.parse_expr("x")) >= 0))
+    free = checker.pinned_only([])
+    assert bool(np.any(free.values(eq.parse_expr("x")) < 0))
+    assert bool(np.all(checker.values(eq.parse_expr("x")) >= 0))  # the original keeps its pin
+    again = checker.pinned_only([("x", e)])
+    assert np.array_equal(again.values(eq.parse_expr("x")), checker.values(eq.parse_expr("x")))
+
+
 def test_expression_operator_weights() -> None:
     rng = random.Random(4)
     cfg = ExprConfig(unary={"exp": 1.0}, binary={"add": 1.0})
@@ -293,6 +325,15 @@ def test_write_dataset_workers_resume_and_check(tmp_path: Path) -> None:
     s2 = write_dataset("walk", 90, one, params={"steps": 4}, seed=3, shard_size=30, pairs=True, resume=True)
     assert s2["skipped_shards"] == 2 and _files(one) == before
     assert cli_main(["check", str(one / "shard-00000.jsonl")]) == 0
+
+
+def test_default_shard_size_splits_small_runs(tmp_path: Path) -> None:
+    from equations.generators.dataset import default_shard_size
+
+    assert default_shard_size(1_000_000) == 1000 and default_shard_size(1500) == 188
+    assert default_shard_size(1000) == 125 and default_shard_size(50) == 100
+    summary = write_dataset("walk", 250, tmp_path, params={"steps": 2}, seed=1)
+    assert summary["shard_size"] == 100 and summary["shards"] == 3 and summary["generated"] == 250
 
 
 def test_parquet(tmp_path: Path) -> None:
