@@ -15,7 +15,9 @@ Load with Hugging Face datasets::
 Record fields: ``id``, ``theorem`` (infix), ``goal``, ``hypotheses``, ``domain``, ``prefix`` (tokens),
 ``proof`` (the JSON form ``equations check`` reads), ``steps`` (goal, tactic, subgoals per step),
 ``proof_size``, ``proof_depth``, ``rules_used``, ``generator``, ``params``, ``seed``, ``index``, ``rules``
-(rule set name) and ``rules_version``. Parquet stores ``proof``, ``steps`` and ``params`` as JSON text.
+(rule set name) and ``rules_version``. On disk ``proof`` is JSON text (in Parquet ``steps`` and ``params``
+too): a proof tree has variable depth, which Arrow (hence Hugging Face ``datasets``) cannot give a schema.
+:func:`read_records` decodes it; ``equations check`` and ``equations export`` read either form.
 """
 
 from __future__ import annotations
@@ -122,6 +124,11 @@ def write_text_atomic(path: Path, text: str) -> None:
         raise
 
 
+def _jsonl_line(rec: dict[str, Any]) -> str:
+    """One JSONL line; the proof tree is stored as JSON text (see the module docstring)."""
+    return json.dumps({**rec, "proof": json.dumps(rec["proof"])}) + "\n"
+
+
 def _parquet_rows(records: list[dict[str, Any]]) -> dict[str, list[Any]]:
     cols: dict[str, list[Any]] = {}
     for r in records:
@@ -202,7 +209,7 @@ def generate_shard(method: str, rules: str, params: dict[str, Any], out: str, sh
             for r in rec["rules_used"]:
                 result.rule_counts[r] = result.rule_counts.get(r, 0) + 1
             if writer is not None:
-                writer.write(json.dumps(rec) + "\n")
+                writer.write(_jsonl_line(rec))
             else:
                 buffered.append(rec)
             if pw is not None:
@@ -313,7 +320,10 @@ def read_records(out: str | Path) -> Iterator[dict[str, Any]]:
             with path.open(encoding="utf-8") as f:
                 for line in f:
                     if line.strip():
-                        yield json.loads(line)
+                        rec = json.loads(line)
+                        if isinstance(rec.get("proof"), str):
+                            rec["proof"] = json.loads(rec["proof"])
+                        yield rec
         elif path.suffix == ".parquet":
             import pyarrow.parquet as pq
 

@@ -351,8 +351,17 @@ def test_parquet(tmp_path: Path) -> None:
 def test_huggingface_datasets_loads(tmp_path: Path) -> None:
     datasets = pytest.importorskip("datasets")
     write_dataset("walk", 20, tmp_path, params={"steps": 3}, seed=1, shard_size=10)
-    ds = datasets.load_dataset("json", data_files=str(tmp_path / "shard-*.jsonl"), split="train")
-    assert len(ds) == 20
+    ds = datasets.load_dataset("json", data_files=str(tmp_path / "shard-*.jsonl"), split="train",
+                               cache_dir=str(tmp_path / "hf_cache"))
+    assert len(ds) == 20 and ds[0]["id"] == "walk-1-0-0"
+    row = ds[3]  # the proof is JSON text that the checker reads back
+    thm = eq.parse(row["theorem"])
+    assert eq.check_proof(thm, eq.Proof.from_json(row["proof"], thm.domain), RULES)
+    assert [s["tactic"] for s in row["steps"]] == [s["tactic"] for s in list(read_records(tmp_path))[3]["steps"]]
+    write_dataset("graph", 20, tmp_path / "pq", params={"nodes": 40}, seed=1, shard_size=10, fmt="parquet")
+    pq = datasets.load_dataset("parquet", data_files=str(tmp_path / "pq" / "shard-*.parquet"), split="train",
+                               cache_dir=str(tmp_path / "hf_cache"))
+    assert len(pq) == 20
 
 
 def test_cli_generate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
