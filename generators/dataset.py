@@ -44,23 +44,42 @@ from .common import Generated, derive_seed, quiet_gc
 def proof_steps(thm: Theorem, proof: Proof, rules: RuleSet) -> list[dict[str, Any]]:
     """Every step of ``proof`` in depth-first order: the goal before (with its hypotheses), the tactic, and
     the subgoals it produces."""
-    out: list[dict[str, Any]] = []
-    stack: list[tuple[Theorem, Proof]] = [(thm, proof)]
-    while stack:
-        goal, p = stack.pop()
+    return _replay(thm, proof, rules)[1]
+
+
+def _replay(thm: Theorem, proof: Proof, rules: RuleSet) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """One replay of ``proof`` giving both its JSON form (as ``Proof.to_dict(thm, rules)``, each step with
+    its goal) and its steps (see :func:`proof_steps`); records need both, and replaying is the cost."""
+    steps: list[dict[str, Any]] = []
+
+    def go(goal: Theorem, p: Proof) -> dict[str, Any]:
         subs = apply(goal, p.tactic, rules)
-        out.append({"goal": str(goal), "tactic": str(p.tactic), "subgoals": [to_infix(s.goal) for s in subs]})
-        for i in range(len(subs) - 1, -1, -1):
-            c = p.children[i] if i < len(p.children) else None
-            if c is not None:
-                stack.append((subs[i], c))
-    return out
+        tactic = str(p.tactic)
+        steps.append({"goal": str(goal), "tactic": tactic, "subgoals": [to_infix(s.goal) for s in subs]})
+        children = p.children
+        return {
+            "goal": to_infix(goal.goal),
+            "tactic": tactic,
+            "subproofs": [None if c is None else go(subs[i], c) if i < len(subs) else c.to_dict()
+                          for i, c in enumerate(children)],
+        }
+
+    import sys
+
+    limit = sys.getrecursionlimit()
+    if 3 * proof.depth + 100 > limit:
+        sys.setrecursionlimit(3 * proof.depth + 100)
+    try:
+        return go(thm, proof), steps
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def to_record(g: Generated, rules: RuleSet, rules_name: str | None = None, rid: str | None = None) -> dict[str, Any]:
     """The dataset record of a generated theorem (see the module docstring)."""
     thm = g.theorem
     meta = g.meta
+    proof_dict, steps = _replay(thm, g.proof, rules)
     return {
         "id": rid or f"{meta.get('generator', 'gen')}-{meta.get('seed', 0)}-{meta.get('index', 0)}",
         "theorem": str(thm),
@@ -68,8 +87,8 @@ def to_record(g: Generated, rules: RuleSet, rules_name: str | None = None, rid: 
         "hypotheses": [to_infix(h) for h in thm.hyps],
         "domain": thm.domain,
         "prefix": thm.prefix_tokens(),
-        "proof": g.proof.to_dict(thm, rules),
-        "steps": proof_steps(thm, g.proof, rules),
+        "proof": proof_dict,
+        "steps": steps,
         "proof_size": g.proof.size,
         "proof_depth": g.proof.depth,
         "rules_used": list(g.rules_used),
