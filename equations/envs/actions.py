@@ -40,16 +40,25 @@ def _smallest_prime_factor(c: int) -> int | None:
 
 class _Node:
     """Candidates rooted at one subtree node (the matched ones; the bare-variable rules form a block shared
-    by every node), and the count of its whole subtree."""
+    by every node), and the count of its whole subtree. Cumulative weights, needed only to decode an
+    action, are computed on first use: most nodes are only ever counted."""
 
-    __slots__ = ("cands", "cum", "matched", "own", "total")
+    __slots__ = ("_cum", "cands", "matched", "own", "total", "weights")
 
-    def __init__(self, cands: list[Cand], weights: list[int], block: int, below: int):
+    def __init__(self, cands: list[Cand], weights: list[int], matched: int, block: int, below: int):
         self.cands = cands
-        self.cum = list(accumulate(weights)) if weights else []
-        self.matched = self.cum[-1] if weights else 0
-        self.own = self.matched + block
+        self.weights = weights
+        self._cum: list[int] | None = None
+        self.matched = matched
+        self.own = matched + block
         self.total = self.own + below
+
+    @property
+    def cum(self) -> list[int]:
+        c = self._cum
+        if c is None:
+            c = self._cum = list(accumulate(self.weights))
+        return c
 
 
 class ActionIndex:
@@ -81,6 +90,7 @@ class ActionIndex:
             below += self.node(a).total
         cands: list[Cand] = []
         weights: list[int] = []
+        m = self.m
         for r, d, t in self.rules.candidates(e):
             if r.kind == "arith":
                 if d == "bwd":
@@ -93,8 +103,8 @@ class ActionIndex:
                     weights.append(1)
             elif t(e):
                 cands.append((r, d, None))
-                weights.append(self._weight(r, d))
-        n = _Node(cands, weights, self._block, below)
+                weights.append(m if r.free[d] else 1)
+        n = _Node(cands, weights, sum(weights), self._block, below)
         if len(self._nodes) >= self.cache_size:
             self._nodes.clear()
         self._nodes[e] = n
@@ -133,7 +143,7 @@ class ActionIndex:
             below = sum(self.node(a).total for a in g.args)
         else:
             below = 0
-        root = _Node(cands, weights, 0, below)
+        root = _Node(cands, weights, sum(weights), 0, below)
         self._goals[thm] = (root, [])
         if len(self._goals) > 4096:
             self._goals.popitem(last=False)
