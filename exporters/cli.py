@@ -6,8 +6,9 @@
 and ``proof`` (and optionally ``id`` and ``rules``), the format ``equations check`` reads. ``--check``
 compiles the output (``coqc`` for Coq; ``lake`` in the project named by ``EQUATIONS_LEAN_PROJECT`` for
 Lean) and names every theorem that fails. A summary is printed and written to ``OUT/export_report.json``.
-Exit status: 0 when everything exported (and, with ``--check``, compiled), 1 when a theorem failed to
-compile, 2 on bad input or a missing tool.
+Exit status: 0 when every theorem was exported or skipped for a stated reason (an unmapped rule), and with
+``--check`` compiled; 1 when a proof is rejected by the core's checker or a theorem fails to compile; 2 on
+bad input or a missing tool.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 
 from equations import InvalidTactic, ParseError, Proof, ProofError, RuleSet, load_rules, parse
 
-from .common import ExportItem, ExportReport
+from .common import REJECTED, ExportItem, ExportReport
 from .trace import ExportError
 
 
@@ -114,7 +115,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     except ExportError as err:
         raise UsageError(str(err)) from None
     _summary(args.to, total, out)
-    return 1 if total.failures else 0
+    rejected = any(why.startswith(REJECTED) for why in total.skipped.values())
+    return 1 if total.failures or rejected else 0
 
 
 def _export(args: argparse.Namespace, items: list[ExportItem], out: Path, rules: RuleSet) -> ExportReport:

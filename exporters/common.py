@@ -37,6 +37,9 @@ class ExportReport:
         return len(self.exported) - len(self.failures)
 
 
+#: how a skip reason starts when the core's checker rejected the proof (the CLI then exits with 1)
+REJECTED = "proof rejected by the checker"
+
 _IDENT_BAD = re.compile(r"[^A-Za-z0-9_]")
 
 

@@ -26,9 +26,9 @@ from collections.abc import Iterable, Iterator
 from fractions import Fraction
 from pathlib import Path
 
-from equations import Expr, RuleSet, Theorem, exact_value, make, num, var
+from equations import Expr, ProofError, RuleSet, Theorem, exact_value, make, num, var
 
-from .common import ExportItem, ExportReport, identifier
+from .common import REJECTED, ExportItem, ExportReport, identifier
 from .coq_check import compile_blocks, compile_preamble
 from .coq_preamble import BASE, RULE_SETS, preamble_files, unexportable
 from .coq_syntax import COQ_SCOPE, COQ_TYPE, HOLE, RULE_MODULE, coq_ident, coq_prop, coq_term, lemma_name
@@ -247,6 +247,8 @@ def file_header(domain: str) -> str:
 
 def export_theorem(item: ExportItem, rules: RuleSet) -> str:
     """The Coq block of one theorem; :class:`ExportError` when it uses a rule without a Coq lemma."""
+    if item.theorem.domain != rules.domain:
+        raise ExportError(f"the theorem is over {item.theorem.domain}, rule set {rules.name!r} over {rules.domain}")
     if RULE_SETS.get(item.theorem.domain) != rules.name:
         raise ExportError(f"only the bundled rule sets have Coq lemmas; {rules.name!r} is not "
                           f"{RULE_SETS.get(item.theorem.domain)!r}")
@@ -290,6 +292,9 @@ def write_coq(items: Iterable[ExportItem], out_dir: Path, rules: RuleSet, *, per
             block = export_theorem(item, rules)
         except ExportError as err:
             report.skipped[item.name] = err.reason
+            continue
+        except ProofError as err:  # not a proof the core accepts: nothing to translate
+            report.skipped[item.name] = f"{REJECTED}: {err}"
             continue
         batch.append((item.name, block))
         report.exported.append(item.name)

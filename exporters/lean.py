@@ -46,7 +46,7 @@ from equations import Expr, ProofError, RuleSet, Theorem
 from equations.expr import make
 from equations.rules import Rule
 
-from .common import ExportItem, ExportReport, identifier
+from .common import REJECTED, ExportItem, ExportReport, identifier
 from .lean_syntax import (
     LEAN_TYPE,
     REFLEXIVE,
@@ -566,7 +566,7 @@ def render_files(items: Iterable[ExportItem], rules: RuleSet, per_file: int = 15
             skipped[identifier(item.name)] = err.reason
             continue
         except ProofError as err:  # not a proof the core accepts: nothing to translate
-            skipped[identifier(item.name)] = f"proof rejected by the checker: {err}"
+            skipped[identifier(item.name)] = f"{REJECTED}: {err}"
             continue
         batch.append(t)
         if len(batch) >= per_file:

@@ -125,11 +125,19 @@ def test_unexportable_rules_skip_the_theorem(monkeypatch: pytest.MonkeyPatch, tm
     assert report.exported == [] and "neg_add" in report.skipped["figure8"]
 
 
-def test_bad_proofs_are_not_exported() -> None:
+def test_bad_proofs_are_not_exported(tmp_path: Path) -> None:
     rules = eq.load_rules("default")
     bad = ExportItem("bad", eq.parse("x + 0 == x + 1"), eq.Proof.chain(["add_zero -> 2"]))
     with pytest.raises(eq.ProofError):
         export_theorem(bad, rules)
+    report = write_coq([bad, _figure8()], tmp_path, rules)
+    assert report.exported == ["figure8"] and report.skipped["bad"].startswith("proof rejected by the checker")
+    src = tmp_path / "bad.jsonl"
+    src.write_text(json.dumps({"id": "bad", "theorem": "x + 0 == x + 1", "proof": {"tactic": "add_zero -> 2"}}) + "\n")
+    from equations.cli import main
+
+    assert main(["export", "--to", "coq", str(src), str(tmp_path / "out")]) == 1
+    assert main(["export", "--to", "lean", str(src), str(tmp_path / "lean")]) == 1
 
 
 # --- coqc ----------------------------------------------------------------------------------------------
