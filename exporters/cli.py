@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import json
 import re
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +40,8 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--per-file", type=int, default=150, help="theorems per output file")
     p.add_argument("--limit", type=int, help="export at most this many theorems")
     p.add_argument("--rules", default="default", help="rule set of records that do not name one")
-    p.add_argument("--workers", type=int, help="parallel coqc processes when isolating failures")
+    p.add_argument("--workers", type=int, help="parallel coqc processes (default: one per core)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(fn=cmd_export)
 
 
@@ -130,7 +134,8 @@ def _export(args: argparse.Namespace, items: list[ExportItem], out: Path, rules:
             stem = "T" + stem
         report = write_coq(items, out, rules, per_file=args.per_file, stem=stem)
         if args.check:
-            report = check_coq(report, out, workers=args.workers)
+            with _progress(len(report.exported), "coqc", args.quiet) as tick:
+                report = check_coq(report, out, workers=args.workers, progress=tick)
         return report
     if args.to == "lean":
         from .lean import check_lean, write_lean
@@ -144,6 +149,21 @@ def _export(args: argparse.Namespace, items: list[ExportItem], out: Path, rules:
     target = out if out.suffix == ".json" else out / f"leandojo_{rules.name}.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     return write_leandojo(items, target, rules)
+
+
+@contextmanager
+def _progress(total: int, what: str, quiet: bool) -> Iterator[Callable[[int], None]]:
+    """A progress callback (tqdm on stderr when installed and not ``quiet``; otherwise silent)."""
+    if quiet or importlib.util.find_spec("tqdm") is None:
+        yield lambda n: None
+        return
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, unit="thm", desc=what, file=sys.stderr)
+    try:
+        yield bar.update
+    finally:
+        bar.close()
 
 
 def _summary(target: str, r: ExportReport, out: Path) -> None:

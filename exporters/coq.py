@@ -21,8 +21,10 @@ theorem files; :func:`check_coq` compiles it, then the theorem files, naming eve
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 from pathlib import Path
 
@@ -310,9 +312,12 @@ def _write_atomic(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
-def check_coq(report: ExportReport, out_dir: Path, *, workers: int | None = None) -> ExportReport:
-    """Compile the preamble and every theorem file of ``report`` in ``out_dir``; failures are recorded per
-    theorem (dataset name). Raises :class:`ExportError` when the preamble itself does not compile."""
+def check_coq(report: ExportReport, out_dir: Path, *, workers: int | None = None,
+              progress: Callable[[int], None] | None = None) -> ExportReport:
+    """Compile the preamble, then every theorem file of ``report`` in ``out_dir`` (``workers`` coqc processes
+    at a time, default one per core); failures are recorded per theorem (dataset name), and ``progress`` is
+    called with the number of theorems of each file checked. Raises :class:`ExportError` when the preamble
+    itself does not compile."""
     from .coq_check import split_blocks
 
     out_dir = Path(out_dir).resolve()
@@ -324,11 +329,18 @@ def check_coq(report: ExportReport, out_dir: Path, *, workers: int | None = None
         raise ExportError("the Coq preamble does not compile: " + "; ".join(f"{k}: {v}" for k, v in bad.items()))
     t1 = time.perf_counter()
     by_ident = {identifier(n): n for n in report.exported}
-    for path in report.files:
+
+    def one(path: Path) -> tuple[int, dict[str, str]]:
         header, blocks = split_blocks(path.read_text())
-        res = compile_blocks(out_dir, path.stem, header, blocks, workers=workers)
-        for ident, msg in res.failures.items():
-            report.failures[by_ident.get(ident, ident)] = msg
+        return len(blocks), compile_blocks(out_dir, path.stem, header, blocks, workers=1).failures
+
+    n_workers = max(1, workers or os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=n_workers) as pool:  # files are independent once the preamble is built
+        for count, failures in pool.map(one, report.files):
+            for ident, msg in failures.items():
+                report.failures[by_ident.get(ident, ident)] = msg
+            if progress is not None:
+                progress(count)
     report.checked = True
     report.seconds = time.perf_counter() - t1
     report.preamble_seconds = t1 - t0
