@@ -40,7 +40,7 @@ def main() -> None:
         try:
             from equations.exporters.lean import mapped_rules
 
-            line += f", {len(mapped_rules(set_name))}/{total} a Lean mapping"
+            line += f", {len(mapped_rules(set_name))}/{len(rs)} (arithmetic rules included) a Lean mapping"
         except ImportError:
             pass
         print(line)
