@@ -10,8 +10,9 @@ import argparse
 import importlib
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from .closing import closed_by
 from .parse import ParseError, parse
@@ -98,20 +99,28 @@ def parse_or_fail(text: str) -> Theorem:
         raise UsageError(f"cannot parse goal: {err}") from None
 
 
-def cmd_check(args: argparse.Namespace) -> int:
-    path = Path(args.file)
+def read_proof_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, record) of a JSONL file of ``{"theorem", "proof", "rules"?, "id"?}`` lines; a
+    :class:`UsageError` naming the line for anything else. Shared by ``check`` and ``export``."""
     if not path.exists():
         raise UsageError(f"no such file: {path}")
+    with path.open(encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise UsageError(f"{path}:{lineno}: not JSON: {err}") from None
+            if not isinstance(rec, dict) or "theorem" not in rec:
+                raise UsageError(f"{path}:{lineno}: each line needs a 'theorem' and a 'proof'")
+            yield lineno, rec
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    path = Path(args.file)
     ok = bad = 0
-    for lineno, line in enumerate(path.read_text("utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise UsageError(f"{path}:{lineno}: not JSON: {err}") from None
-        if not isinstance(rec, dict) or "theorem" not in rec:
-            raise UsageError(f"{path}:{lineno}: each line needs a 'theorem' and a 'proof'")
+    for lineno, rec in read_proof_records(path):
         rs = _rules(rec.get("rules", args.rules))
         try:
             thm = parse(rec["theorem"])

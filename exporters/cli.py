@@ -46,7 +46,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _records(path: Path) -> Iterator[dict[str, Any]]:
-    from equations.cli import UsageError
+    from equations.cli import UsageError, read_proof_records
 
     if path.is_dir():
         try:  # imported by name: exporters and generators are sibling layers over the core
@@ -55,20 +55,9 @@ def _records(path: Path) -> Iterator[dict[str, Any]]:
             raise UsageError("reading a dataset directory needs equations.generators") from None
         yield from dataset.read_records(path)
         return
-    if not path.exists():
-        raise UsageError(f"no such file or directory: {path}")
-    with path.open(encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise UsageError(f"{path}:{lineno}: not JSON: {err}") from None
-            if not isinstance(rec, dict) or "theorem" not in rec:
-                raise UsageError(f"{path}:{lineno}: each line needs a 'theorem' and a 'proof'")
-            rec.setdefault("id", f"line{lineno}")
-            yield rec
+    for lineno, rec in read_proof_records(path):
+        rec.setdefault("id", f"line{lineno}")
+        yield rec
 
 
 def read_items(path: Path, default_rules: str = "default", limit: int | None = None) -> dict[str, list[ExportItem]]:

@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 from pathlib import Path
 
-from equations import Expr, ProofError, RuleSet, Theorem, exact_value, make, num, var
+from equations import Expr, ProofError, Rule, RuleSet, Theorem, exact_value, make, num, var
 
 from .common import REJECTED, ExportItem, ExportReport, identifier
 from .coq_check import compile_blocks, compile_preamble
@@ -76,7 +76,7 @@ class _Emitter:
             self.constant(c.goal.goal)
         else:
             assert c.rule is not None
-            self.emit(f"exact ({self.lemma_call(c.rule.id, c.rule, c.bindings, [])}).")
+            self.emit(f"exact ({self.lemma_call(c.rule, c.bindings, [])}).")
 
     def constant(self, goal: Expr) -> None:
         """A constant goal decided by exact arithmetic: non-literal integer exponents and absolute values
@@ -88,7 +88,7 @@ class _Emitter:
             if a is None or b is None:
                 raise ExportError(f"no exact value for the sides of {goal}")
             k = 0 if a == 0 else int(b / a)
-            self.emit(f"exists {_rational(Fraction(k))}.")
+            self.emit(f"exists {_int_literal(k)}.")
         if self.domain == "real":
             # replace, innermost first, every node lra cannot see through (a quotient or inverse of a
             # non-literal, a power, an absolute value, a product of non-literals) by its exact value, so
@@ -123,10 +123,8 @@ class _Emitter:
         done[node] = value
 
     # --- steps -------------------------------------------------------------------------------------------
-    def lemma_call(self, rule_id: str, rule: object, bindings: tuple[tuple[str, Expr], ...], sides: list[str]) -> str:
-        from equations import Rule
-
-        assert isinstance(rule, Rule)
+    def lemma_call(self, rule: Rule, bindings: tuple[tuple[str, Expr], ...], sides: list[str]) -> str:
+        """``r_rule a b S1``: the rule's lemma applied to every pattern variable, then the side proofs."""
         args = [self.arg(v) for _, v in bindings]
         return " ".join([lemma_name(rule), *args, *sides])
 
@@ -156,7 +154,7 @@ class _Emitter:
             rule = step.rule
             if not step.is_rewrite:
                 sides = self.side_conditions(step)
-                self.emit(f"exact ({self.lemma_call(rule.id, rule, step.bindings, sides)}).")
+                self.emit(f"exact ({self.lemma_call(rule, step.bindings, sides)}).")
                 return
             new_goal = step.subgoals[0].goal
             if rule.kind == "arith":
@@ -169,7 +167,7 @@ class _Emitter:
                 forward = True
             else:
                 sides = self.side_conditions(step)
-                proof = self.lemma_call(rule.id, rule, step.bindings, sides)
+                proof = self.lemma_call(rule, step.bindings, sides)
                 forward = step.forward
             if rule.relational:
                 self.emit(f"refine ({'proj2' if forward else 'proj1'} ({proof}) (_ : {self.prop(new_goal)})).")
@@ -190,8 +188,8 @@ def _post_order(e: Expr) -> Iterator[Expr]:
     yield e
 
 
-def _rational(v: Fraction) -> str:
-    return f"({v.numerator})" if v.numerator < 0 else str(v.numerator)
+def _int_literal(k: int) -> str:
+    return f"({k})" if k < 0 else str(k)
 
 
 def _value_expr(v: Fraction) -> Expr:

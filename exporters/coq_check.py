@@ -50,17 +50,17 @@ class CompileResult:
     failures: dict[str, str] = field(default_factory=dict)
 
 
-def _compile(path: Path, load_dir: Path, timeout: float) -> tuple[bool, str, float]:
+def _compile(path: Path, load_dir: Path, timeout: float, cwd: Path | None = None) -> tuple[bool, str, float]:
+    """Run coqc on ``path`` with ``load_dir`` as the root of the load path: (ok, message, seconds)."""
     t0 = time.perf_counter()
     try:
         proc = subprocess.run(
             [coqc_path(), "-q", "-Q", str(load_dir), "", str(path)],
-            capture_output=True, text=True, cwd=load_dir, timeout=timeout, check=False,
+            capture_output=True, text=True, cwd=cwd or load_dir, timeout=timeout, check=False,
         )
     except subprocess.TimeoutExpired:
         return False, f"coqc timed out after {timeout:.0f} s", time.perf_counter() - t0
-    msg = (proc.stdout + proc.stderr).strip()
-    return proc.returncode == 0, msg, time.perf_counter() - t0
+    return proc.returncode == 0, (proc.stdout + proc.stderr).strip(), time.perf_counter() - t0
 
 
 def _short(msg: str) -> str:
@@ -118,7 +118,7 @@ def compile_blocks(
             text, starts = _join(header, remaining)
             p = scratch / f"{stem}.v"
             p.write_text(text)
-            good, m, _secs = _compile_with(p, directory, scratch, timeout)
+            good, m, _secs = _compile(p, directory, timeout, scratch)
             if good:
                 return result
             lines = [int(x) for x in _LINE.findall(m)]
@@ -135,7 +135,7 @@ def compile_blocks(
             name, body = remaining[i]
             q = scratch / f"B{i}.v"
             q.write_text(header.rstrip() + "\n\n" + body + "\n")
-            good, m, _ = _compile_with(q, directory, scratch, timeout)
+            good, m, _ = _compile(q, directory, timeout, scratch)
             return name, good, m
 
         with ThreadPoolExecutor(max_workers=workers or max(1, os.cpu_count() or 1)) as pool:
@@ -145,18 +145,6 @@ def compile_blocks(
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return result
-
-
-def _compile_with(path: Path, load_dir: Path, cwd: Path, timeout: float) -> tuple[bool, str, float]:
-    t0 = time.perf_counter()
-    try:
-        proc = subprocess.run(
-            [coqc_path(), "-q", "-Q", str(load_dir), "", str(path)],
-            capture_output=True, text=True, cwd=cwd, timeout=timeout, check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return False, f"coqc timed out after {timeout:.0f} s", time.perf_counter() - t0
-    return proc.returncode == 0, (proc.stdout + proc.stderr).strip(), time.perf_counter() - t0
 
 
 def split_blocks(text: str) -> tuple[str, list[tuple[str, str]]]:
