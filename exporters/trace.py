@@ -168,11 +168,8 @@ def proof_variables(node: Node) -> frozenset[str]:
     while stack:
         n = stack.pop()
         out |= n.goal.goal.variables()
+        for _, v in n.bindings:
+            out |= v.variables()
         if isinstance(n, Step):
-            for _, v in n.bindings:
-                out |= v.variables()
             stack.extend(n.children)
-        else:
-            for _, v in n.bindings:
-                out |= v.variables()
     return frozenset(out)
