@@ -49,11 +49,16 @@ RESERVED = frozenset((*ARITY, "divides", "INT+", "INT-", "pi"))
 class _Slots:
     """Storage layout shared by :class:`Expr` and its construction-time twin (see :func:`_new`)."""
 
-    __slots__ = ("__weakref__", "_infix", "_prefix", "_vars", "args", "const", "op", "size", "value", "vtype")
+    __slots__ = ("__weakref__", "_infix", "_memo", "_prefix", "_vars", "args", "const", "op", "size", "value",
+                 "vtype")
 
     _infix: str | None
     _prefix: str | None
     _vars: frozenset[str] | None
+    #: one-entry memo of data derived from the node by an owner (``(owner token, ...)``, see
+    #: :class:`equations.envs.actions.ActionIndex`): it lives and dies with the node, so a cache of
+    #: per-node data needs no dictionary that would keep dead trees alive
+    _memo: tuple[Any, ...] | None
 
 
 class Expr(_Slots):
@@ -219,27 +224,26 @@ class _Building(_Slots):
 
 _obj_new = object.__new__
 _set = object.__setattr__
-# key -> weak reference; keys are (op, child, child) with the children themselves (identity-hashed, so
-# the tuple hash is computed in C). A dead node's key still holds its children until the next sweep.
-_table: dict[tuple[Any, ...], weakref.ReferenceType[Expr]] = {}
-_sweep_at = 1 << 16
+# key -> weak reference. A key is (op, id(child), id(child)): plain numbers, so a key neither keeps the
+# children alive nor is tracked by the garbage collector (tuples of numbers are untracked). Ids are sound
+# keys: a live node keeps its children alive, so while an entry's node is alive no other object can have
+# its children's ids. A node's death removes its entry at once (the reference's callback), so the table
+# holds only live nodes and dead references never pile up for the collector to rescan.
+_table: dict[tuple[Any, ...], _Ref] = {}
 
 
-def _sweep() -> None:
-    """Drop dead entries, pass after pass: dropping a dead parent's key frees its children in turn."""
-    global _sweep_at
-    while _sweep_pass():
-        pass
-    _sweep_at = max(1 << 16, 2 * len(_table))
+class _Ref(weakref.ref[Expr]):
+    """A weak reference that knows its key in the intern table (built by the C constructor; no Python
+    ``__init__``, so it costs no more than a plain reference)."""
+
+    __slots__ = ("key",)
 
 
-def _sweep_pass() -> bool:
-    # A function of its own so that the removed keys (which hold the children) are released on return,
-    # before the next pass looks for the children that just died.
-    dead = [k for k, r in _table.items() if r() is None]
-    for k in dead:
-        del _table[k]
-    return bool(dead)
+def _drop(r: _Ref) -> None:
+    """Callback of a dying node's reference: remove its entry (unless a newer node took the key)."""
+    key = r.key
+    if _table.get(key) is r:
+        del _table[key]
 
 
 def _new(op: str, args: tuple[Expr, ...], value: Any, vtype: str | None, key: tuple[Any, ...]) -> Expr:
@@ -248,7 +252,11 @@ def _new(op: str, args: tuple[Expr, ...], value: Any, vtype: str | None, key: tu
     e.args = args
     e.value = value
     e.vtype = vtype
-    if args:
+    if len(args) == 2:
+        a, b = args
+        e.size = 1 + a.size + b.size
+        e.const = a.const and b.const
+    elif args:
         size = 1
         const = True
         for a in args:
@@ -262,16 +270,16 @@ def _new(op: str, args: tuple[Expr, ...], value: Any, vtype: str | None, key: tu
     e._prefix = None
     e._infix = None
     e._vars = None
+    e._memo = None
     e.__class__ = Expr
-    if len(_table) >= _sweep_at:
-        _sweep()
-    _table[key] = weakref.ref(e)
+    r = _table[key] = _Ref(e, _drop)
+    r.key = key
     return e  # type: ignore[no-any-return]
 
 
 def make(op: str, *args: Expr) -> Expr:
     """The interned node ``op(*args)``. Arity is the caller's responsibility (the parsers check it)."""
-    key = (op, *args)
+    key = (op, *map(id, args))
     r = _table.get(key)
     if r is not None:
         e = r()
@@ -282,7 +290,7 @@ def make(op: str, *args: Expr) -> Expr:
 
 def make1(op: str, a: Expr) -> Expr:
     """Fast path of :func:`make` for unary nodes."""
-    key = (op, a)
+    key = (op, id(a))
     r = _table.get(key)
     if r is not None:
         e = r()
@@ -293,7 +301,7 @@ def make1(op: str, a: Expr) -> Expr:
 
 def make2(op: str, a: Expr, b: Expr) -> Expr:
     """Fast path of :func:`make` for binary nodes."""
-    key = (op, a, b)
+    key = (op, id(a), id(b))
     r = _table.get(key)
     if r is not None:
         e = r()

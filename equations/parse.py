@@ -353,7 +353,7 @@ def _parse_prefix(toks: list[str], domain: str) -> Expr:
                 raise _prefix_error(tok, k, stack, digits)
             x = pop()
             y = pop()
-            key: tuple[object, ...] = (tok, x, y)
+            key: tuple[object, ...] = (tok, id(x), id(y))  # the intern table's key (see expr._table)
             r = table.get(key)
             e = r() if r is not None else None
             push(e if e is not None else new(tok, (x, y), None, None, key))
@@ -361,7 +361,7 @@ def _parse_prefix(toks: list[str], domain: str) -> Expr:
             if not stack or digits:
                 raise _prefix_error(tok, k, stack, digits)
             x = pop()
-            key = (tok, x)
+            key = (tok, id(x))
             r = table.get(key)
             e = r() if r is not None else None
             push(e if e is not None else new(tok, (x,), None, None, key))

@@ -18,6 +18,8 @@ _CHILD_MIN = {
     "add": (1, 2), "sub": (1, 2), "mul": (2, 3), "div": (2, 3), "mod": (2, 3), "pow": (_ATOM, 3),
 }
 _SPACED = frozenset(("add", "sub", "mod"))
+#: the symbol of each binary operator as printed (spaced for the loosest operators)
+_SYMBOLS = {op: f" {sym} " if op in _SPACED else sym for op, sym in BINARY_SYMBOLS.items()}
 
 
 def _prec(e: Expr) -> int:
@@ -25,8 +27,10 @@ def _prec(e: Expr) -> int:
 
 
 def _wrap(e: Expr, need: int) -> str:
-    s = to_infix(e)
-    return s if _prec(e) >= need else f"({s})"
+    s = e._infix
+    if s is None:
+        s = to_infix(e)
+    return s if _PREC.get(e.op, _ATOM) >= need else f"({s})"
 
 
 def to_infix(e: Expr) -> str:
@@ -41,18 +45,23 @@ def to_infix(e: Expr) -> str:
         s = e.value
     elif op == "pi":
         s = "pi"
+    elif op in BINARY_SYMBOLS:
+        lmin, rmin = _CHILD_MIN[op]
+        sym = _SYMBOLS[op]
+        a, b = e.args
+        sa = a._infix or to_infix(a)  # (inlined _wrap: printing new goals is on the environment's step path)
+        if _PREC.get(a.op, _ATOM) < lmin:
+            sa = f"({sa})"
+        sb = b._infix or to_infix(b)
+        if _PREC.get(b.op, _ATOM) < rmin:
+            sb = f"({sb})"
+        s = sa + sym + sb
+    elif op == "neg":
+        s = "-" + _wrap(e.args[0], 4)
     elif op in COMPARISONS:
         s = f"{to_infix(e.args[0])} {COMPARISONS[op]} {to_infix(e.args[1])}"
     elif op == "dvd":
         s = f"divides({to_infix(e.args[0])}, {to_infix(e.args[1])})"
-    elif op == "neg":
-        s = "-" + _wrap(e.args[0], 4)
-    elif op in BINARY_SYMBOLS:
-        lmin, rmin = _CHILD_MIN[op]
-        sym = BINARY_SYMBOLS[op]
-        if op in _SPACED:
-            sym = f" {sym} "
-        s = _wrap(e.args[0], lmin) + sym + _wrap(e.args[1], rmin)
     else:  # functions
         s = f"{op}({', '.join(to_infix(a) for a in e.args)})"
     _set(e, "_infix", s)
@@ -73,10 +82,18 @@ def to_prefix(e: Expr) -> str:
         p = "pi"
     else:
         args = e.args
+        a = args[0]
+        pa = a._prefix
+        if pa is None:
+            pa = to_prefix(a)
         if len(args) == 1:
-            p = op + " " + to_prefix(args[0])
+            p = op + " " + pa
         else:
-            p = op + " " + to_prefix(args[0]) + " " + to_prefix(args[1])
+            b = args[1]
+            pb = b._prefix
+            if pb is None:
+                pb = to_prefix(b)
+            p = f"{op} {pa} {pb}"
     _set(e, "_prefix", p)
     return p
 

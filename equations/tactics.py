@@ -319,9 +319,17 @@ def substitution_candidates(thm: Theorem, limit: int | None = None) -> list[Expr
     occurrence (deterministic: a stable sort of a prefix-order walk)."""
     seen: dict[Expr, None] = {}
     for root in (thm.goal, *thm.hyps):
-        for node in root.subterms():
+        stack = [root]
+        pop, extend = stack.pop, stack.extend
+        while stack:
+            node = pop()
+            if node in seen:  # its whole subtree was walked right after its first occurrence
+                continue
             if node.op not in COMPARISON_OPS:
                 seen[node] = None
+            args = node.args
+            if args:
+                extend(args[::-1])
     out = sorted(seen, key=_size)
     return out[:limit] if limit is not None else out
 

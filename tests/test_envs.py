@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import theorems
+from hypothesis import HealthCheck, given, settings
 
 gym = pytest.importorskip("gymnasium")
 
@@ -149,6 +151,43 @@ def test_random_masked_agent_10000_steps() -> None:
             episodes += 1
             obs, info = env.reset()
     assert episodes >= 300
+
+
+def test_info_mask_is_the_mask_of_the_new_state() -> None:
+    """The mask in info, in the observation and from action_masks() all describe the state after the step
+    (info was once built before the step's mask, so it carried the previous state's)."""
+    env = gym.make("equations/Equations-v0", max_steps=20).unwrapped
+    rng = np.random.default_rng(3)
+    obs, info = env.reset(seed=3)
+    for _ in range(300):
+        assert np.array_equal(info["action_mask"], obs["action_mask"])
+        assert np.array_equal(env.action_masks(), obs["action_mask"].astype(bool))
+        total = sum(env.actions.count(n.thm) for n in env._open)
+        assert int(obs["action_mask"].sum()) == min(env.max_actions, total)
+        valid = np.flatnonzero(obs["action_mask"])
+        obs, reward, term, trunc, info = env.step(int(valid[rng.integers(len(valid))]))
+        if term or trunc:
+            obs, info = env.reset()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(theorems())
+def test_memoised_action_counts_match_a_fresh_enumeration(thm: eq.Theorem) -> None:
+    """Counts are memoised per node and per signature (only the candidates a signature does not imply are
+    tested). They must equal what a matcher run on every node finds: applicable_triples, plus one action
+    per free-variable combination offered, plus the integer splits."""
+    rules = eq.load_rules("default")
+    index = ActionIndex(rules, subs_per_tactic=2)
+    other = ActionIndex(rules, subs_per_tactic=1)  # a second owner: the memos must not mix
+    tacs = index.tactics(thm)
+    assert len(tacs) == index.count(thm)
+    assert other.count(thm) <= index.count(thm)
+    triples = [(r.id, d, p if d is not None else None) for r, d, p in eq.applicable_triples(thm, rules)
+               if r.kind != "arith"]
+    offered = [(t.rule, t.direction, t.position) for t in tacs if rules[t.rule].kind != "arith"]
+    assert sorted(dict.fromkeys(offered), key=str) == sorted(dict.fromkeys(triples), key=str)
+    for t in tacs:
+        eq.apply(thm, t, rules)  # every offered action applies
 
 
 def test_every_offered_action_applies() -> None:

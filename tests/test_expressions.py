@@ -10,7 +10,7 @@ from conftest import exprs, statements, theorems
 from hypothesis import given
 
 import equations as eq
-from equations.expr import make2, num, var
+from equations.expr import Expr, make1, make2, num, var
 from equations.printing import prefix_tokens
 
 
@@ -138,20 +138,52 @@ def test_operator_overloads_build_interned_trees() -> None:
     assert make2("sub", num(2), x) is 2 - x
 
 
-def test_intern_table_stays_bounded_when_expressions_die() -> None:
-    """Weak interning: a long run that creates and drops trees keeps the table within the sweep threshold
-    (twice the live entries, at least 65,536), so memory stays flat; live trees stay unique."""
-    from equations.expr import _sweep, intern_table_size
+def test_intern_table_holds_only_live_nodes() -> None:
+    """Weak interning: a node's death removes its table entry at once, so a long run that creates and
+    drops trees keeps the table at the size of what is alive (memory stays flat); live trees stay unique."""
+    from equations.expr import intern_table_size
 
     keep = eq.parse_expr("x + 1")
-    _sweep()
     base = intern_table_size()
     peak = 0
-    for i in range(200_000):
+    for i in range(100_000):
         make2("add", var("x"), make2("mul", num(i + 10**6), var("y")))
         if i % 1000 == 0:
             peak = max(peak, intern_table_size())
-    assert peak <= 2 * base + 2 * 65_536
-    _sweep()
-    assert intern_table_size() <= base + 100
+    assert peak <= base + 10
+    assert intern_table_size() <= base + 10
     assert eq.parse_expr("x + 1") is keep
+
+
+def test_interning_by_child_ids_is_sound_when_ids_are_reused() -> None:
+    """The table keys nodes by their children's ids. While trees die and their ids are reused by new
+    nodes, structurally equal live trees must still be one object and different trees different objects."""
+    import random
+
+    rng = random.Random(7)
+    ops = ["add", "sub", "mul", "div", "pow"]
+
+    def rand(depth: int) -> Expr:
+        if depth == 0 or rng.random() < 0.3:
+            return var(rng.choice("xyz")) if rng.random() < 0.5 else num(rng.randrange(4))
+        if rng.random() < 0.2:
+            return make1(rng.choice(["neg", "exp", "ln"]), rand(depth - 1))
+        return make2(rng.choice(ops), rand(depth - 1), rand(depth - 1))
+
+    live: dict[str, Expr] = {}
+    for round_ in range(30):
+        for _ in range(300):  # churn: trees that die at once, freeing ids for the next nodes
+            rand(5)
+        for _ in range(100):
+            e = rand(5)
+            text = eq.to_prefix(e)
+            if text in live:
+                assert live[text] is e
+            else:
+                assert all(other is not e for other in live.values())
+                live[text] = e
+        if round_ % 3 == 0:  # drop some live trees so their ids are reused
+            for text in list(live)[::2]:
+                del live[text]
+    for text, e in live.items():
+        assert eq.parse_prefix(text) is e

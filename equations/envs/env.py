@@ -42,7 +42,7 @@ class _Node:
     rebuilds the proofs on the path to the root, each by replacing one entry of its parent's children
     tuple (``index`` is the node's place there), so recording costs O(depth) cheap tuple copies a step."""
 
-    __slots__ = ("_text", "_tokens", "children", "index", "parent", "proof", "tactic", "thm")
+    __slots__ = ("_obs", "_text", "_tokens", "children", "index", "parent", "proof", "tactic", "thm")
 
     def __init__(self, thm: Theorem, parent: _Node | None = None, index: int = 0):
         self.thm = thm
@@ -52,7 +52,8 @@ class _Node:
         self.children: list[_Node | None] = []
         self.proof: Proof | None = None
         self._text: str | None = None
-        self._tokens: list[str] | None = None
+        self._tokens: tuple[str, ...] | None = None
+        self._obs: tuple[str, str] | None = None
 
     @property
     def text(self) -> str:
@@ -63,12 +64,22 @@ class _Node:
         return t
 
     @property
-    def tokens(self) -> list[str]:
-        """The goal's prefix tokens (computed once; a copy is handed out so callers may mutate it)."""
+    def obs(self) -> tuple[str, str]:
+        """The clipped texts of the goal and of its hypotheses, as the current goal's observation shows
+        them (computed once)."""
+        o = self._obs
+        if o is None:
+            thm = self.thm
+            o = self._obs = (_clip(to_infix(thm.goal)), _clip("; ".join(to_infix(h) for h in thm.hyps)))
+        return o
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        """The goal's prefix tokens (computed once; a tuple, so it is handed out without a copy)."""
         t = self._tokens
         if t is None:
-            t = self._tokens = self.thm.prefix_tokens()
-        return t[:]
+            t = self._tokens = tuple(self.thm.prefix_tokens())
+        return t
 
 
 class EquationsEnv(gym.Env[dict[str, Any], np.int64]):
@@ -113,7 +124,7 @@ class EquationsEnv(gym.Env[dict[str, Any], np.int64]):
         self.step_penalty = step_penalty
         self.invalid_penalty = invalid_penalty
         self.render_mode = render_mode
-        self.actions = ActionIndex(self.rules, subs_per_tactic)
+        self.actions = ActionIndex.shared(self.rules, subs_per_tactic)
         text = spaces.Text(MAX_TEXT, min_length=0, charset=CHARSET)
         self.observation_space = spaces.Dict({
             "goal": text,
@@ -128,6 +139,7 @@ class EquationsEnv(gym.Env[dict[str, Any], np.int64]):
         self._theorem_id = ""
         self._offsets: list[int] = []
         self._mask = np.zeros(max_actions, dtype=np.int8)
+        self._mask_copy = self._mask.copy()
 
     # -- episode -----------------------------------------------------------------------------------------
     def _draw(self, options: dict[str, Any]) -> tuple[str, Theorem]:
@@ -181,10 +193,11 @@ class EquationsEnv(gym.Env[dict[str, Any], np.int64]):
             if terminated:
                 reward += 1.0
         truncated = not terminated and self._steps >= self.max_steps
+        obs = self._observe()  # first: it computes the mask that info carries too
         info = self._info()
         if error is not None:
             info["error"] = error
-        return self._observe(), reward, terminated, truncated, info
+        return obs, reward, terminated, truncated, info
 
     def _apply(self, goal_index: int, tactic: Tactic) -> None:
         if not 0 <= goal_index < len(self._open):
@@ -204,8 +217,11 @@ class EquationsEnv(gym.Env[dict[str, Any], np.int64]):
             sub = parent.proof
             assert sub is not None
             kids = sub[1]
-            i = n.index
-            proof = _new_proof(Proof, (sub[0], (*kids[:i], proof, *kids[i + 1 :])))
+            if len(kids) == 1:  # the usual case: a rewrite whose side conditions all closed
+                proof = _new_proof(Proof, (sub[0], (proof,)))
+            else:
+                i = n.index
+                proof = _new_proof(Proof, (sub[0], (*kids[:i], proof, *kids[i + 1 :])))
             parent.proof = proof
             n, parent = parent, parent.parent
 
@@ -231,19 +247,16 @@ class EquationsEnv(gym.Env[dict[str, Any], np.int64]):
             total += self.actions.count(node.thm)
         self._offsets = offsets
         mask[: min(total, self.max_actions)] = 1
+        self._mask_copy = mask.copy()  # handed out in the observation and in info (one copy a step)
 
     def _observe(self) -> dict[str, Any]:
         self._compute_mask()
-        if self._open:
-            cur = self._open[0].thm
-            goal, hyps = to_infix(cur.goal), "; ".join(to_infix(h) for h in cur.hyps)
-        else:
-            goal, hyps = "", ""
+        goal, hyps = self._open[0].obs if self._open else ("", "")
         return {
-            "goal": _clip(goal),
-            "hypotheses": _clip(hyps),
+            "goal": goal,
+            "hypotheses": hyps,
             "other_goals": tuple(n.text for n in self._open[1:]),
-            "action_mask": self._mask.copy(),
+            "action_mask": self._mask_copy,
         }
 
     def action_masks(self) -> np.ndarray:
@@ -263,7 +276,7 @@ class EquationsEnv(gym.Env[dict[str, Any], np.int64]):
             "steps": self._steps,
             "open_goals": len(self._open),
             "proof": self.proof(),
-            "action_mask": self._mask.copy(),
+            "action_mask": self._mask_copy,
             "prefix_tokens": [n.tokens for n in self._open],
         }
 
