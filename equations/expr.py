@@ -238,6 +238,8 @@ class _Ref(weakref.ref[Expr]):
 
     __slots__ = ("key",)
 
+    key: tuple[Any, ...]
+
 
 def _drop(r: _Ref) -> None:
     """Callback of a dying node's reference: remove its entry (unless a newer node took the key)."""
