@@ -87,9 +87,11 @@ class _Sig:
 
     __slots__ = ("base", "items", "tests")
 
-    def __init__(self, items: list[Item], tests: list[tuple[int, Callable[[Expr], bool], int]]):
+    def __init__(self, items: list[Item], tests: list[tuple[int, Callable[[Expr], bool], int]], extra: int):
         self.items = items
-        self.base = sum(w for _, _, _, w, bit in items if not bit)
+        #: actions every node of the signature has: the untested candidates, plus ``extra`` (the block of
+        #: bare-variable rules at a term node)
+        self.base = sum(w for _, _, _, w, bit in items if not bit) + extra
         self.tests = tuple(tests)
 
 
@@ -129,7 +131,8 @@ class ActionIndex:
         return self.m if rule.free[d] else 1
 
     # -- signatures --------------------------------------------------------------------------------------
-    def _add_sig(self, entries: list[tuple[Rule, str | None, int, Expr | None, Callable[[Expr], bool]]]) -> int:
+    def _add_sig(self, entries: list[tuple[Rule, str | None, int, Expr | None, Callable[[Expr], bool]]],
+                 extra: int) -> int:
         items: list[Item] = []
         tests: list[tuple[int, Callable[[Expr], bool], int]] = []
         for r, d, how, pattern, test in entries:
@@ -140,7 +143,7 @@ class ActionIndex:
                 bit = 1 << len(tests)
                 tests.append((bit, test, w))
                 items.append((r, d, how, w, bit))
-        self._sigs.append(_Sig(items, tests))
+        self._sigs.append(_Sig(items, tests, extra))
         return len(self._sigs) - 1
 
     def _term_sig(self, key: tuple[str, ...]) -> int:
@@ -157,7 +160,7 @@ class ActionIndex:
             src = r.source(d)
             if _compatible(src, key[1:]):
                 entries.append((r, d, _PLAIN, src, t))
-        s = self._node_sig[key] = self._add_sig(entries)
+        s = self._node_sig[key] = self._add_sig(entries, self._block)
         return s
 
     def _goal_sig(self, key: tuple[str, ...]) -> int:
@@ -171,7 +174,7 @@ class ActionIndex:
             assert r.concl is not None
             if _compatible(r.concl, key[1:]):
                 entries.append((r, None, _PLAIN, r.concl, t))
-        s = self._root_sig[key] = self._add_sig(entries)
+        s = self._root_sig[key] = self._add_sig(entries, 0)
         return s
 
     def _split_test(self, r: Rule) -> Callable[[Expr], bool]:
@@ -212,7 +215,7 @@ class ActionIndex:
         if si is None:
             si = self._term_sig(key)
         sig = self._sigs[si]
-        own = sig.base + self._block
+        own = sig.base
         bits = 0
         for bit, test, w in sig.tests:
             if test(e):

@@ -138,8 +138,8 @@ class EquationsEnv(gym.Env[dict[str, Any], np.int64]):
         self._steps = 0
         self._theorem_id = ""
         self._offsets: list[int] = []
+        self._n_valid = 0  # actions 0.._n_valid-1 are valid: the mask is always a prefix of ones
         self._mask = np.zeros(max_actions, dtype=np.int8)
-        self._mask_copy = self._mask.copy()
 
     # -- episode -----------------------------------------------------------------------------------------
     def _draw(self, options: dict[str, Any]) -> tuple[str, Theorem]:
@@ -227,7 +227,7 @@ class EquationsEnv(gym.Env[dict[str, Any], np.int64]):
 
     def _decode(self, action: Any) -> tuple[int, Tactic]:
         a = int(action)
-        if not 0 <= a < self.max_actions or not self._mask[a]:
+        if not 0 <= a < self._n_valid:
             raise ValueError(f"action {a} is not available in this state (see the action mask)")
         for gi in range(len(self._offsets) - 1, -1, -1):
             if a >= self._offsets[gi]:
@@ -236,18 +236,21 @@ class EquationsEnv(gym.Env[dict[str, Any], np.int64]):
 
     # -- observation -------------------------------------------------------------------------------------
     def _compute_mask(self) -> None:
-        mask = self._mask
-        mask[:] = 0
+        """Count the actions of the open goals (goal 0's first). The valid actions are always a prefix of
+        the numbering, so the state keeps their number; the mask handed out (in the observation and in
+        info: one fresh array a step, the caller may keep or modify it) is built from it."""
         offsets = []
         total = 0
+        cap = self.max_actions
+        count = self.actions.count
         for node in self._open:
             offsets.append(total)
-            if total >= self.max_actions:
-                continue
-            total += self.actions.count(node.thm)
+            if total < cap:
+                total += count(node.thm)
         self._offsets = offsets
-        mask[: min(total, self.max_actions)] = 1
-        self._mask_copy = mask.copy()  # handed out in the observation and in info (one copy a step)
+        self._n_valid = n = min(total, cap)
+        mask = self._mask = np.zeros(cap, dtype=np.int8)
+        mask[:n] = 1
 
     def _observe(self) -> dict[str, Any]:
         self._compute_mask()
@@ -256,12 +259,14 @@ class EquationsEnv(gym.Env[dict[str, Any], np.int64]):
             "goal": goal,
             "hypotheses": hyps,
             "other_goals": tuple(n.text for n in self._open[1:]),
-            "action_mask": self._mask_copy,
+            "action_mask": self._mask,
         }
 
     def action_masks(self) -> np.ndarray:
         """The valid-action mask (maskable-PPO convention)."""
-        return self._mask.astype(bool)
+        mask = np.zeros(self.max_actions, dtype=bool)
+        mask[: self._n_valid] = True
+        return mask
 
     def proof(self) -> Proof | None:
         """The proof so far: open goals appear as ``None`` children, so the checker accepts it only once
@@ -276,7 +281,7 @@ class EquationsEnv(gym.Env[dict[str, Any], np.int64]):
             "steps": self._steps,
             "open_goals": len(self._open),
             "proof": self.proof(),
-            "action_mask": self._mask_copy,
+            "action_mask": self._mask,
             "prefix_tokens": [n.tokens for n in self._open],
         }
 
