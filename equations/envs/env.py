@@ -42,7 +42,7 @@ class _Node:
     rebuilds the proofs on the path to the root, each by replacing one entry of its parent's children
     tuple (``index`` is the node's place there), so recording costs O(depth) cheap tuple copies a step."""
 
-    __slots__ = ("_obs", "_text", "_tokens", "children", "index", "parent", "proof", "tactic", "thm")
+    __slots__ = ("_obs", "_text", "_tokens", "children", "count", "index", "parent", "proof", "tactic", "thm")
 
     def __init__(self, thm: Theorem, parent: _Node | None = None, index: int = 0):
         self.thm = thm
@@ -54,6 +54,7 @@ class _Node:
         self._text: str | None = None
         self._tokens: tuple[str, ...] | None = None
         self._obs: tuple[str, str] | None = None
+        self.count = -1  # number of actions of this goal (counted on first use; a goal never changes)
 
     @property
     def text(self) -> str:
@@ -246,7 +247,10 @@ class EquationsEnv(gym.Env[dict[str, Any], np.int64]):
         for node in self._open:
             offsets.append(total)
             if total < cap:
-                total += count(node.thm)
+                c = node.count
+                if c < 0:
+                    c = node.count = count(node.thm)
+                total += c
         self._offsets = offsets
         self._n_valid = n = min(total, cap)
         mask = self._mask = np.zeros(cap, dtype=np.int8)
