@@ -268,13 +268,7 @@ class RuleSet:
     def candidates(self, e: Expr) -> list[tuple[Rule, str, Tester]]:
         """The (rule, direction, tester) entries worth testing at node ``e``: same head symbol, and pattern
         children whose head symbols are compatible with ``e``'s children (cached per signature)."""
-        args = e.args
-        if len(args) == 2:
-            key: tuple[str, ...] = (e.op, args[0].op, args[1].op)
-        elif len(args) == 1:
-            key = (e.op, args[0].op)
-        else:
-            key = (e.op,)
+        key = signature(e)
         hit = self._by_sig.get(key)
         if hit is None:
             heads = key[1:]
@@ -322,6 +316,18 @@ class RuleSet:
             c = out.setdefault(r.category, {"transformation": 0, "assertion": 0})
             c["transformation" if r.is_transformation else "assertion"] += 1
         return out
+
+
+def signature(e: Expr) -> tuple[str, ...]:
+    """The head symbol of ``e`` and those of its children: which rules can match at ``e`` depends on it
+    alone, up to the tests of literal values, repeated variables and deeper structure (the key of every
+    per-signature cache of candidates)."""
+    args = e.args
+    if len(args) == 2:
+        return (e.op, args[0].op, args[1].op)
+    if args:
+        return (e.op, args[0].op)
+    return (e.op,)
 
 
 def _is_numeral(e: Expr) -> bool:

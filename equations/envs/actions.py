@@ -30,7 +30,7 @@ from itertools import islice, product
 from typing import ClassVar
 
 from ..expr import Expr, num
-from ..rules import Rule, RuleSet
+from ..rules import Rule, RuleSet, signature
 from ..tactics import Tactic, substitution_candidates
 from ..theorem import Theorem
 
@@ -205,12 +205,7 @@ class ActionIndex:
         for a in args:
             ma = a._memo
             below += (ma if ma is not None and ma[0] is tok else self.node(a))[1]
-        if len(args) == 2:
-            key: tuple[str, ...] = (e.op, args[0].op, args[1].op)
-        elif args:
-            key = (e.op, args[0].op)
-        else:
-            key = (e.op,)
+        key = signature(e)
         si = self._node_sig.get(key)
         if si is None:
             si = self._term_sig(key)
