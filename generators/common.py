@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,7 @@ from equations.closing import is_closed
 from equations.exact import decide
 from equations.expr import RESERVED, Expr
 from equations.proof import Proof, ProofError, check_proof
-from equations.rules import Rule, RuleSet
+from equations.rules import Rule, RuleSet, signature
 from equations.tactics import Tactic
 from equations.theorem import Theorem
 
@@ -66,11 +67,17 @@ def canonical_key(thm: Theorem) -> str:
         return f"{thm.domain}: {texts[0]} | {'; '.join(sorted(texts[1:]))}"
 
     def sub(m: re.Match[str]) -> str:
-        w = m.group(0)
-        return order.get(w, w)
+        return order[m.group(0)]
 
-    out = [_VAR_RE.sub(sub, t) for t in texts]
+    names = _names_re(tuple(order))  # matches the variables only, not every function name
+    out = [names.sub(sub, t) for t in texts]
     return f"{thm.domain}: {out[0]} | {'; '.join(sorted(out[1:]))}"
+
+
+@lru_cache(maxsize=256)
+def _names_re(names: tuple[str, ...]) -> re.Pattern[str]:
+    """A pattern matching exactly the words ``names`` (as whole words, like ``_VAR_RE``)."""
+    return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")\b")
 
 
 def rule_key(rule: Rule, direction: str | None) -> str:
@@ -122,8 +129,12 @@ class SideProver:
         self._rel: dict[str, list[tuple[Rule, str]]] = {}
         for op, rel in rules.relational.items():
             self._rel[op] = [(r, d) for r, d, _ in rel if not r.free_variables(d)]
+        # goal signature (op, operand ops) -> the assertions and relational rewrites whose pattern can match
+        # it, in the order above (most patterns fix their operands' operators: four in five are skipped)
+        self._by_sig: dict[tuple[str, ...], tuple[list[tuple[Rule, Any, Any]], list[tuple[Rule, str]]]] = {}
         self._left = 0
         self._refute: Any = None
+        self._hyps_have_variables = True
         self._decided: dict[tuple[Expr, str], bool | None] = {}  # exact truth of variable-free goals
 
     def _decide(self, goal: Expr, domain: str) -> bool | None:
@@ -142,6 +153,7 @@ class SideProver:
         """(True, None) when closed automatically, (True, proof) when proved, (False, None) otherwise."""
         self._left = self.budget
         self._refute = refute
+        self._hyps_have_variables = not any(h.const for h in hyps)
         try:
             return self._prove(goal, hyps, domain, self.depth)
         finally:
@@ -162,7 +174,9 @@ class SideProver:
             return _CLOSED
         if depth <= 0:
             return _FAIL
-        key = (goal, hyps, depth)
+        # a variable-free goal has variable-free subgoals: when no hypothesis is variable-free (the generators'
+        # never are), its result does not depend on them, so it is shared between theorems
+        key = (goal, () if goal.const and self._hyps_have_variables else hyps, depth)
         hit = self._memo.get(key)
         if hit is not None:
             return hit
@@ -181,30 +195,49 @@ class SideProver:
         self._memo[key] = result
         return result
 
+    def _candidates(self, goal: Expr) -> tuple[list[tuple[Rule, Any, Any]], list[tuple[Rule, str]]]:
+        """The assertions and relational rewrites whose pattern's operand operators fit ``goal``'s (a pattern
+        variable fits anything), cached per signature; their testers and matchers decide the rest."""
+        sig = signature(goal)
+        hit = self._by_sig.get(sig)
+        if hit is None:
+            heads = sig[1:]
+
+            def fits(p: Expr | None) -> bool:
+                return p is not None and len(p.args) == len(heads) and all(
+                    q.op == "var" or q.op == h for q, h in zip(p.args, heads, strict=True))
+
+            hit = self._by_sig[sig] = (
+                [e for e in self._asserts.get(goal.op, ()) if fits(e[0].concl)],
+                [(r, d) for r, d in self._rel.get(goal.op, ()) if fits(r.source(d))],
+            )
+        return hit
+
     def _search(self, goal: Expr, hyps: tuple[Expr, ...], domain: str, depth: int) -> tuple[bool, Proof | None]:
-        for r, t, m in self._asserts.get(goal.op, ()):
+        asserts, rel = self._candidates(goal)
+        for r, t, m in asserts:
             if not t(goal):
                 continue
-            b = m(goal)
-            children = self._all(tuple(h(b) for h in r.hyp_build), hyps, domain, depth - 1)
+            children = self._all(r.hyp_build, m(goal), hyps, domain, depth - 1)
             if children is not None:
                 return (True, Proof(Tactic(r.id), children))
         if depth >= 2:
-            for r, d in self._rel.get(goal.op, ()):
+            for r, d in rel:
                 b = r.match[d](goal)
                 if b is None:
                     continue
-                subs = (r.build[d](b), *(h(b) for h in r.hyp_build))
-                children = self._all(subs, hyps, domain, depth - 1)
+                children = self._all((r.build[d], *r.hyp_build), b, hyps, domain, depth - 1)
                 if children is not None:
                     return (True, Proof(Tactic(r.id, d, 0), children))
         return _FAIL
 
-    def _all(self, subs: tuple[Expr, ...], hyps: tuple[Expr, ...], domain: str,
+    def _all(self, builders: tuple[Any, ...], b: dict[str, Expr], hyps: tuple[Expr, ...], domain: str,
              depth: int) -> tuple[Proof | None, ...] | None:
+        """Proofs of every subgoal (built from the bindings ``b``), or None; a subgoal is built only when
+        those before it are proved (most searches fail at the first one)."""
         out: list[Proof | None] = []
-        for s in subs:
-            ok, p = self._prove(s, hyps, domain, depth)
+        for build in builders:
+            ok, p = self._prove(build(b), hyps, domain, depth)
             if not ok:
                 return None
             out.append(p)

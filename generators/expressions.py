@@ -24,9 +24,11 @@ from __future__ import annotations
 import copy
 import math
 import random
+from bisect import bisect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate
 from typing import Any
 
 import numpy as np
@@ -53,6 +55,8 @@ class ExprConfig:
     ``unary``/``binary``: operator name -> weight (``powK`` is ``A ** K``); ``variables``: names;
     ``int_range``: inclusive range of integer leaves (negative values become ``-n``); ``p_var``, ``p_int``,
     ``p_const``: leaf kind weights; ``constants``: constant leaves (only ``pi``); ``domain``: real, int, nat.
+    A config is immutable, weights included (their cumulative sums are cached per config object): to
+    change one, build another (``dataclasses.replace``).
     """
 
     unary: Mapping[str, float] = field(default_factory=lambda: dict(REAL_UNARY))
@@ -97,8 +101,26 @@ def _count_table(p1: float, p2: float, max_ops: int) -> tuple[tuple[float, ...],
     return tuple(tuple(r) for r in table)
 
 
-def _pick(rng: random.Random, names: Sequence[str], weights: Sequence[float]) -> str:
-    return names[0] if len(names) == 1 else rng.choices(names, weights)[0]
+class _Choice:
+    """A weighted choice with its cumulative weights computed once: ``draw`` returns exactly what
+    ``rng.choices(items, weights)[0]`` returns (the same arithmetic on the same single draw), without
+    re-accumulating the weights at every call (random expressions make one choice per node)."""
+
+    __slots__ = ("cum", "hi", "items", "total")
+
+    def __init__(self, items: Sequence[Any], weights: Sequence[float]):
+        self.items = list(items)
+        self.cum = list(accumulate(weights))
+        self.total = self.cum[-1] + 0.0
+        self.hi = len(self.items) - 1
+
+    def draw(self, rng: random.Random) -> Any:
+        if self.hi == 0:
+            return self.items[0]
+        return self.items[bisect(self.cum, rng.random() * self.total, 0, self.hi)]
+
+
+_tree_choices: dict[tuple[float, float, int, int, int], _Choice] = {}
 
 
 def random_tree(rng: random.Random, n_ops: int, n_unary: float, n_binary: float) -> list[int]:
@@ -111,17 +133,23 @@ def random_tree(rng: random.Random, n_ops: int, n_unary: float, n_binary: float)
     out: list[int] = []
     e, n = 1, n_ops
     while n > 0:
-        prev = table[n - 1]
-        weights: list[float] = []
-        choices: list[tuple[int, int]] = []
-        for k in range(e):
-            if n_unary > 0:
-                weights.append(n_unary * prev[e - k])
-                choices.append((k, 1))
-            if n_binary > 0:
-                weights.append(n_binary * prev[e - k + 1])
-                choices.append((k, 2))
-        k, a = rng.choices(choices, weights)[0]
+        key = (n_unary, n_binary, n_ops, e, n)
+        choice = _tree_choices.get(key)
+        if choice is None:
+            prev = table[n - 1]
+            weights: list[float] = []
+            choices: list[tuple[int, int]] = []
+            for k in range(e):
+                if n_unary > 0:
+                    weights.append(n_unary * prev[e - k])
+                    choices.append((k, 1))
+                if n_binary > 0:
+                    weights.append(n_binary * prev[e - k + 1])
+                    choices.append((k, 2))
+            if len(_tree_choices) > 100_000:
+                _tree_choices.clear()
+            choice = _tree_choices[key] = _Choice(choices, weights)
+        k, a = choice.items[bisect(choice.cum, rng.random() * choice.total, 0, choice.hi)]
         out.extend([0] * k)
         out.append(a)
         e = e - k - 1 + a
@@ -130,10 +158,31 @@ def random_tree(rng: random.Random, n_ops: int, n_unary: float, n_binary: float)
     return out
 
 
+class _Draws:
+    """The weighted choices of an :class:`ExprConfig` (leaf kind, unary and binary operators), built once."""
+
+    def __init__(self, cfg: ExprConfig):
+        self.cfg = cfg
+        self.leaf = _Choice(("var", "int", "const"), (
+            cfg.p_var if cfg.variables else 0.0, cfg.p_int, cfg.p_const if cfg.constants else 0.0))
+        self.unary = _Choice(list(cfg.unary), [cfg.unary[k] for k in cfg.unary]) if cfg.unary else None
+        self.binary = _Choice(list(cfg.binary), [cfg.binary[k] for k in cfg.binary]) if cfg.binary else None
+
+
+_draws: dict[int, _Draws] = {}
+
+
+def _draws_for(cfg: ExprConfig) -> _Draws:
+    d = _draws.get(id(cfg))
+    if d is None or d.cfg is not cfg:
+        if len(_draws) > 1000:
+            _draws.clear()
+        d = _draws[id(cfg)] = _Draws(cfg)  # holds cfg, so its id is not reused while the entry lives
+    return d
+
+
 def _leaf(rng: random.Random, cfg: ExprConfig) -> Expr:
-    kinds = ("var", "int", "const")
-    w = (cfg.p_var if cfg.variables else 0.0, cfg.p_int, cfg.p_const if cfg.constants else 0.0)
-    kind = rng.choices(kinds, w)[0]
+    kind = _draws_for(cfg).leaf.draw(rng)
     if kind == "var":
         return var(rng.choice(cfg.variables), cfg.domain)
     if kind == "int":
@@ -143,23 +192,22 @@ def _leaf(rng: random.Random, cfg: ExprConfig) -> Expr:
 
 
 def _build(rng: random.Random, arities: list[int], cfg: ExprConfig) -> Expr:
-    un_names = list(cfg.unary)
-    un_w = [cfg.unary[k] for k in un_names]
-    bin_names = list(cfg.binary)
-    bin_w = [cfg.binary[k] for k in bin_names]
+    draws = _draws_for(cfg)
     stack: list[Expr] = []
     for a in reversed(arities):
         if a == 0:
             stack.append(_leaf(rng, cfg))
         elif a == 1:
-            op = _pick(rng, un_names, un_w)
+            assert draws.unary is not None
+            op = draws.unary.draw(rng)
             child = stack.pop()
             if op.startswith("pow"):
                 stack.append(make2("pow", child, num(int(op[3:]))))
             else:
                 stack.append(make1(op, child))
         else:
-            op = _pick(rng, bin_names, bin_w)
+            assert draws.binary is not None
+            op = draws.binary.draw(rng)
             left = stack.pop()
             right = stack.pop()
             stack.append(make2(op, left, right))
@@ -223,6 +271,20 @@ _UNARY_NP: dict[str, Any] = {
     "acos": np.arccos,
 }
 
+
+def _any(m: Arr) -> bool:
+    """Whether a boolean mask has a True entry. ``np.count_nonzero`` is a direct C call, several times
+    cheaper than ``ndarray.any`` (a Python-level wrapper) on the few dozen points of a screen."""
+    return bool(np.count_nonzero(m) != 0)
+
+
+def _every(m: Arr) -> bool:
+    """Whether every entry of a boolean mask is True (see :func:`_any`)."""
+    return bool(np.count_nonzero(m) == m.size)
+
+
+#: comparison -> its negation as a numpy function (both operands defined, since NaN compares false)
+_NEGATED: dict[str, Any] = {"lt": np.greater_equal, "le": np.greater, "gt": np.less_equal, "ge": np.less}
 
 _EPS = 1e-10  # values this close to a domain boundary may be on either side of it at 50 digits
 
@@ -313,11 +375,21 @@ def growth_depth(e: Expr) -> int:
     hit = _growth_cache.get(e)
     if hit is not None:
         return hit
-    if not e.args:
-        out = 0
-    else:
-        out = max(growth_depth(a) for a in e.args)
-        if e.op in _GROWTH or (e.op == "pow" and not e.args[1].const):
+    args = e.args
+    out = 0
+    if args:
+        # written out for one and two children: the walk asks this of every new root
+        a0 = args[0]
+        o0 = _growth_cache.get(a0)
+        out = growth_depth(a0) if o0 is None else o0
+        if len(args) == 2:
+            a1 = args[1]
+            o1 = _growth_cache.get(a1)
+            if o1 is None:
+                o1 = growth_depth(a1)
+            if o1 > out:
+                out = o1
+        if e.op in _GROWTH or (e.op == "pow" and not args[1].const):
             out += 1
     if len(_growth_cache) > 200_000:
         _growth_cache.clear()
@@ -352,12 +424,88 @@ def sample_points(g: np.random.Generator, names: Sequence[str], domain: str, n_p
 
 
 class PointPool:
-    """A large fixed array of random points shared by many :class:`FloatChecker` (each takes a window)."""
+    """A large fixed array of random points shared by many :class:`FloatChecker` (each takes a window).
+
+    A window's extra points (see :func:`extra_points`) depend only on its first two rows, so they are
+    computed once for every row of the pool (:meth:`window`): a checker then costs one concatenation instead
+    of rebuilding them (the walk generator makes a checker per attempt)."""
 
     def __init__(self, names: Sequence[str], domain: str, seed: int, size: int = 4096):
         self.names = sorted(set(names))
         self.size = size
         self.values = sample_points(np.random.default_rng(seed), self.names, domain, size)
+        self._by_var = np.ascontiguousarray(self.values.T)  # (variables, points): a row per variable
+        self._blocks: dict[tuple[bool, bool], tuple[Arr, Arr, Arr, Arr]] = {}
+        self._masks: dict[tuple[int, bool, bool], tuple[Arr | None, Arr]] = {}
+
+    def window(self, start: int, n_points: int, stress: bool, poles: bool) -> tuple[Arr, Arr | None, Arr]:
+        """(values as a (variables, points) array, counted points or None, all points) of the ``n_points``
+        pool points from ``start`` followed by their extra points: exactly ``extra_points(values[start:start
+        + n_points], stress, poles)``, transposed. The masks are shared and read-only."""
+        blocks = self._blocks.get((stress, poles))
+        if blocks is None:
+            blocks = self._blocks[(stress, poles)] = self._extra_blocks(stress, poles)
+        const, pos, neg, pole = blocks
+        parts = [self._by_var[:, start:start + n_points]]
+        if stress:
+            parts += [const, pos[start], neg[start + 1]]
+        if poles:
+            parts.append(pole[start])
+        vals = np.concatenate(parts, axis=1)
+        masks = self._masks.get((n_points, stress, poles))
+        if masks is None:
+            total = vals.shape[1]
+            counted = None
+            if poles:
+                counted = np.arange(total) < total - len(_POLES) * len(self.names)
+                counted.setflags(write=False)
+            everywhere = np.ones(total, dtype=bool)
+            everywhere.setflags(write=False)
+            masks = self._masks[(n_points, stress, poles)] = (counted, everywhere)
+        return vals, masks[0], masks[1]
+
+    def _extra_blocks(self, stress: bool, poles: bool) -> tuple[Arr, Arr, Arr, Arr]:
+        """Per pool row i, in (variables, points) layout: the stress points built from row i as a window's
+        first row (each variable at 0, the others at |v| + 0.5) and as its second row (the others at
+        -|v| - 0.5), and the pole points built from row i (see :func:`extra_points`)."""
+        v = self.values
+        size, k = v.shape
+        eye = np.eye(k, dtype=bool)
+        const = np.array([[400.0, -400.0]] * k)
+        pos = np.where(eye, 0.0, (np.abs(v) + 0.5)[:, :, None])  # [row, variable, point]
+        neg = np.where(eye, 0.0, (-np.abs(v) - 0.5)[:, :, None])
+        npole = len(_POLES)
+        pole = np.repeat(v[:, :, None], k * npole, axis=2)
+        for j in range(k):
+            pole[:, j, j * npole:(j + 1) * npole] = _POLES
+        return const, pos, neg, pole
+
+
+def extra_points(vals: Arr, stress: bool, poles: bool) -> tuple[Arr, int]:
+    """``vals`` (a (points, variables) array) followed by its stress and pole points, and how many of the
+    points count (the pole points do not; see :class:`FloatChecker`)."""
+    n_points = vals.shape[0]
+    if stress:
+        # stress points: every variable +-400 (about the largest value the numeric check draws), and each
+        # variable at 0: they expose overflow, cancellation and vanishing denominators that a 50-digit
+        # check cannot resolve
+        k = vals.shape[1]
+        pos = np.repeat(np.abs(vals[:1]) + 0.5, k, axis=0)
+        neg = np.repeat(-np.abs(vals[1:2]) - 0.5, k, axis=0)
+        pos[np.arange(k), np.arange(k)] = 0.0  # each variable at 0 in turn, the others positive / negative
+        neg[np.arange(k), np.arange(k)] = 0.0
+        vals = np.vstack([vals, np.full((1, k), 400.0), np.full((1, k), -400.0), pos, neg])
+        n_points += 2 + 2 * k
+    if poles:
+        # pole points: each variable in turn at +-pi/2, +-pi, +-pi/4 (values the numeric check draws on
+        # purpose), the others as at the first point. There tan(x), tan(2x), 1/sin(x)... are at a pole
+        # or vanish: flagged here every time instead of only when a random point happens to hit them
+        k = vals.shape[1]
+        rows = np.repeat(vals[:1], k * len(_POLES), axis=0)
+        for j in range(k):
+            rows[j * len(_POLES):(j + 1) * len(_POLES), j] = _POLES
+        vals = np.vstack([vals, rows])
+    return vals, n_points
 
 
 class FloatChecker:
@@ -379,53 +527,43 @@ class FloatChecker:
         self.min_points = min_points
         self.n_points = n_points
         names = sorted(set(variables))
+        stress = stress and domain == "real"
+        poles = pole_points and domain == "real"
+        # the pole points flag risks but do not count as satisfying or defined points: they are no random
+        # draws (and share the first point's other coordinates), so counting them would overstate how often
+        # hypotheses hold
         self._counted: Arr | None = None  # the points that count towards the minimum numbers of points
         if pool is not None:
             start = rng.randrange(pool.size - n_points + 1)
-            vals = pool.values[start:start + n_points]
             names = pool.names
+            by_var, self._counted, self.all = pool.window(start, n_points, stress, poles)
         else:
-            vals = sample_points(np.random.default_rng(rng.getrandbits(63)), names, domain, n_points)
-        if domain == "real" and stress:
-            # stress points: every variable +-400 (about the largest value the numeric check draws), and each
-            # variable at 0: they expose overflow, cancellation and vanishing denominators that a 50-digit
-            # check cannot resolve
-            k = vals.shape[1]
-            pos = np.repeat(np.abs(vals[:1]) + 0.5, k, axis=0)
-            neg = np.repeat(-np.abs(vals[1:2]) - 0.5, k, axis=0)
-            pos[np.arange(k), np.arange(k)] = 0.0  # each variable at 0 in turn, the others positive / negative
-            neg[np.arange(k), np.arange(k)] = 0.0
-            vals = np.vstack([vals, np.full((1, k), 400.0), np.full((1, k), -400.0), pos, neg])
-            n_points += 2 + 2 * k
-            self.n_points = n_points
-        if domain == "real" and pole_points:
-            # pole points: each variable in turn at +-pi/2, +-pi, +-pi/4 (values the numeric check draws on
-            # purpose), the others as at the first point. There tan(x), tan(2x), 1/sin(x)... are at a pole
-            # or vanish: flagged here every time instead of only when a random point happens to hit them
-            k = vals.shape[1]
-            rows = np.repeat(vals[:1], k * len(_POLES), axis=0)
-            for j in range(k):
-                rows[j * len(_POLES):(j + 1) * len(_POLES), j] = _POLES
-            vals = np.vstack([vals, rows])
-            # they flag risks but do not count as satisfying or defined points: they are no random draws (and
-            # share the first point's other coordinates), so counting them would overstate how often
-            # hypotheses hold
-            self._counted = np.arange(n_points + len(rows)) < n_points
-            n_points += len(rows)
-            self.n_points = n_points
+            vals, counted = extra_points(
+                sample_points(np.random.default_rng(rng.getrandbits(63)), names, domain, n_points), stress, poles)
+            by_var = np.ascontiguousarray(vals.T)
+            if poles:
+                self._counted = np.arange(len(vals)) < counted
+            self.all = np.ones(len(vals), dtype=bool)
+        n_points = self.n_points = by_var.shape[1]
         self.points: list[dict[str, Any]] = [] if domain == "real" else [
-            {n: int(vals[i, j]) for j, n in enumerate(names)} for i in range(n_points)
+            {n: int(by_var[j, i]) for j, n in enumerate(names)} for i in range(n_points)
         ]
-        self.all = np.ones(n_points, dtype=bool)
-        self._vars = {n: np.ascontiguousarray(vals[:, j]) for j, n in enumerate(names)}
+        self._vars = dict(zip(names, by_var, strict=True))  # rows of a C-contiguous array: contiguous
         self._cache: dict[Expr, Arr] = {}
         self._ovf: dict[Expr, Arr] = {}   # points where a value in the subtree overflowed
         self._risk: dict[Expr, Arr] = {}  # points where the value is unreliable at 50 digits (see _values)
         self._rz: dict[Expr, Arr | None] = {}
         self._truth: dict[Expr, tuple[Arr, Arr, Arr]] = {}  # statement -> (holds, defined, defined and false)
+        self._maxabs_cache: dict[Expr, float] = {}
+        self._false_at: dict[Expr, Arr | None] = {}  # statement -> points where it is clearly false (refutes)
+        self._clearly: dict[Expr, Arr] = {}  # statement -> points where it holds by more than a near tie
         self._orig_vars = dict(self._vars)
         self._orig_points = [dict(p) for p in self.points]
         self._pinned = False
+        #: set by a caller that keeps numpy's floating-point errors ignored (``np.errstate(all="ignore")``)
+        #: while it uses this checker: evaluating then skips entering that context, which costs more than
+        #: evaluating a node
+        self.quiet = False
 
     def unpin(self) -> None:
         """Undo every :meth:`pin`: the variables take their sampled values again."""
@@ -434,11 +572,7 @@ class FloatChecker:
             if self.domain != "real":
                 self.points = [dict(p) for p in self._orig_points]
             self._pinned = False
-            self._cache.clear()
-            self._ovf.clear()
-            self._risk.clear()
-            self._rz.clear()
-            self._truth.clear()
+            self._clear()
 
     def pinned_only(self, pins: Sequence[tuple[str, Expr]]) -> FloatChecker:
         """A checker on the same points with exactly ``pins`` (in order) applied, sharing nothing mutable with
@@ -447,7 +581,8 @@ class FloatChecker:
         c._vars = dict(self._orig_vars)
         c.points = [dict(p) for p in self._orig_points]
         c._pinned = False
-        c._cache, c._ovf, c._risk, c._rz, c._truth = {}, {}, {}, {}, {}
+        c._cache, c._ovf, c._risk, c._rz, c._truth, c._maxabs_cache, c._false_at, c._clearly = (
+            {}, {}, {}, {}, {}, {}, {}, {})
         for name, e in pins:
             c.pin(name, e)
         return c
@@ -461,22 +596,22 @@ class FloatChecker:
                 if v == v:
                     env[name] = int(v)
         self._vars[name] = self.values(e)
-        self._cache.clear()
-        self._ovf.clear()
-        self._risk.clear()
-        self._rz.clear()
-        self._truth.clear()
+        self._clear()
 
     def values(self, e: Expr) -> Arr:
         """The values of ``e`` at every point (NaN where undefined or for unknown variables)."""
         hit = self._cache.get(e)
         if hit is not None:
             return hit
+        if self.quiet:
+            return self._values(e)
         with np.errstate(all="ignore"):
             out = self._values(e)
         return out
 
     def _values(self, e: Expr) -> Arr:
+        # Every numpy call costs about a microsecond at this size whatever it does, so the checks below are
+        # skipped when a cached summary of the operands already decides them (``_maxabs``, overflow masks).
         hit = self._cache.get(e)
         if hit is not None:
             return hit
@@ -487,79 +622,122 @@ class FloatChecker:
             out = v if v is not None else np.full(self.n_points, np.nan)
             self._store(e, out)  # finite or NaN already (sampled, or the values of a pinned expression)
             return out
-        elif e.op == "int":
-            out = np.full(self.n_points, float(e.value))
-        elif e.op == "pi":
-            out = np.full(self.n_points, math.pi)
+        elif e.op == "int" or e.op == "pi":
+            x = float(e.value) if e.op == "int" else math.pi
+            out = np.full(self.n_points, x)
+            self._store(e, out)
+            self._maxabs_cache[e] = abs(x)
+            return out
         elif len(e.args) == 1:
-            out = _np_unary(e.op, self._values(e.args[0]))
-            self._note_overflow(e, out)
-            r0 = self._risk.get(e.args[0])
+            a0 = e.args[0]
+            x0 = self._cache.get(a0)
+            if x0 is None:
+                x0 = self._values(a0)
+            out = _np_unary(e.op, x0)
+            r0 = self._risk.get(a0)
             if e.op in ("sqrt", "inv", "ln"):
                 # an argument that vanishes may be +-tiny at 50 digits (sqrt of it is far from 0; 1/it huge)
-                near = self._risky_zero(e.args[0])
+                near = self._risky_zero(a0)
                 if near is not None:
                     r0 = near if r0 is None else r0 | near
             elif e.op in ("sin", "cos", "tan"):
-                x0 = self._values(e.args[0])
                 # a huge argument needs more than 50 digits to reduce (and is very slow); at a pole (x = pi/2
                 # drawn as a 50-digit number) tan is huge rather than undefined
-                near = np.abs(x0) > 1e6
-                o = self._ovf.get(e.args[0])
+                near = np.abs(x0) > 1e6 if self._maxabs(a0) > 1e6 else None
+                o = self._ovf.get(a0)
                 if o is not None:
-                    near = near | o
+                    near = o if near is None else near | o
                 if e.op == "tan":
-                    near = near | (np.abs(np.cos(x0)) <= 1e-9)
-                if near.any():
+                    pole = np.abs(np.cos(x0)) <= 1e-9
+                    near = pole if near is None else near | pole
+                if near is not None and _any(near):
                     r0 = near if r0 is None else r0 | near
             if r0 is not None:
                 self._risk[e] = r0
         else:
-            va = self._values(e.args[0])
-            vb = self._values(e.args[1])
+            a0, a1 = e.args
+            cache = self._cache
+            va = cache.get(a0)
+            if va is None:
+                va = self._values(a0)
+            vb = cache.get(a1)
+            if vb is None:
+                vb = self._values(a1)
             out = _np_binary(e.op, va, vb)
-            risk = None
-            for a in e.args:
-                r = self._risk.get(a)
-                if r is not None:
-                    risk = r if risk is None else risk | r
+            risk = self._risk.get(a0)
+            r = self._risk.get(a1)
+            if r is not None:
+                risk = r if risk is None else risk | r
             if e.op in ("add", "sub"):
                 # catastrophic cancellation (more than 10 digits lost on large values): the check at 50 digits
-                # may not resolve it
-                big = np.maximum(np.abs(va), np.abs(vb))
-                lost = (big > 1e8) & (np.abs(out) * 1e10 < big)
-                oa = self._ovf.get(e.args[0])
-                ob = self._ovf.get(e.args[1])
-                if oa is not None and ob is not None:
-                    lost = lost | (oa & ob)  # two values too large for floats: they may cancel
-                risk = lost if risk is None else risk | lost
-            if e.op in ("div", "pow"):
-                near = self._risky_zero(e.args[1 if e.op == "div" else 0])
+                # may not resolve it (impossible unless an operand exceeds 1e8 somewhere)
+                if self._maxabs(a0) > 1e8 or self._maxabs(a1) > 1e8:
+                    big = np.maximum(np.abs(va), np.abs(vb))
+                    lost = (big > 1e8) & (np.abs(out) * 1e10 < big)
+                    if _any(lost):
+                        risk = lost if risk is None else risk | lost
+                oa = self._ovf.get(a0)
+                if oa is not None:
+                    ob = self._ovf.get(a1)
+                    if ob is not None:
+                        both = oa & ob  # two values too large for floats: they may cancel
+                        if _any(both):
+                            risk = both if risk is None else risk | both
+            elif e.op == "div" or e.op == "pow":
+                near = self._risky_zero(a1 if e.op == "div" else a0)
                 if near is not None:
                     if e.op == "pow":
                         near = near & (vb < 0)
-                    risk = near if risk is None else risk | near
-            if risk is not None and risk.any():
+                    if _any(near):
+                        risk = near if risk is None else risk | near
+            if risk is not None:
                 self._risk[e] = risk
-            if e.op == "pow" and not _exact_integer(e.args[1]):
+            if e.op == "pow" and not _exact_integer(a1):
                 # a computed exponent (ln(exp(1)), sinh(asinh(2))) is not exactly an integer at 50 digits:
                 # only a positive base is safely defined
-                out = np.where(self._values(e.args[0]) > 0, out, np.nan)
-            self._note_overflow(e, out)
-        fin = np.isfinite(out)
-        if not fin.all():
-            out = np.where(fin, out, np.nan)
+                out = np.where(va > 0, out, np.nan)
+        # overflow: points where a value in the subtree is infinite (this node's raw value, or below)
+        ovf = None
+        for a in e.args:
+            o = self._ovf.get(a)
+            if o is not None:
+                ovf = o if ovf is None else ovf | o
+        # the largest |value| (NaN ignored) tells at once whether a value is infinite, and is kept for _maxabs
+        m = float(np.fmax.reduce(np.abs(out)))
+        if m == math.inf:
+            inf = np.isinf(out)
+            ovf = inf if ovf is None else ovf | inf
+            out = np.where(inf, np.nan, out)
+            m = float(np.fmax.reduce(np.abs(out)))
+        if ovf is not None:
+            self._ovf[e] = ovf
         self._store(e, out)
+        self._maxabs_cache[e] = m
         return out
+
+    def _maxabs(self, e: Expr) -> float:
+        """The largest absolute value of ``e`` over the points (NaN ignored; NaN when undefined everywhere,
+        which compares false with any threshold)."""
+        m = self._maxabs_cache.get(e)
+        if m is None:
+            m = self._maxabs_cache[e] = float(np.fmax.reduce(np.abs(self._values(e))))
+        return m
 
     def _store(self, e: Expr, out: Arr) -> None:
         if len(self._cache) > 100_000:
-            self._cache.clear()
-            self._ovf.clear()
-            self._risk.clear()
-            self._rz.clear()
-            self._truth.clear()
+            self._clear()
         self._cache[e] = out
+
+    def _clear(self) -> None:
+        """Forget every value and everything derived from values."""
+        self._cache.clear()
+        self._ovf.clear()
+        self._risk.clear()
+        self._rz.clear()
+        self._truth.clear()
+        self._maxabs_cache.clear()
+        self._false_at.clear()
+        self._clearly.clear()
 
     def _risky_zero(self, e: Expr) -> Arr | None:
         """Points where ``e`` is (nearly) 0 in floating point but may be a tiny nonzero number at 50 digits:
@@ -582,18 +760,9 @@ class FloatChecker:
             r = self._risky_zero(e.args[0])
             if r is not None:
                 out = out | r
-        res = out if bool(out.any()) else None
+        res = out if _any(out) else None
         self._rz[e] = res
         return res
-
-    def _note_overflow(self, e: Expr, raw: Arr) -> None:
-        inf = np.isinf(raw)
-        for a in e.args:
-            o = self._ovf.get(a)
-            if o is not None:
-                inf = inf | o
-        if inf.any():
-            self._ovf[e] = inf
 
     def overflows(self, e: Expr, mask: Arr) -> bool:
         """Whether evaluating ``e`` at one of the ``mask`` points adds or subtracts values that overflow floating
@@ -601,15 +770,28 @@ class FloatChecker:
         for a in (e, *e.args):
             self.values(a)
             r = self._risk.get(a)
-            if r is not None and bool((r & mask).any()):
+            if r is not None and _any(r & mask):
                 return True
         if e.op in ("eq", "ne", "lt", "le", "gt", "ge"):
             # comparing two overflowing sides is a subtraction too
             oa = self._ovf.get(e.args[0])
             ob = self._ovf.get(e.args[1])
-            if oa is not None and ob is not None and bool((oa & ob & mask).any()):
+            if oa is not None and ob is not None and _any(oa & ob & mask):
                 return True
         return False
+
+    def unreliable(self, e: Expr, mask: Arr, overflow: bool = True) -> bool:
+        """Whether the value of ``e`` is unreliable at 50 digits (see ``_values``: cancellation, vanishing
+        arguments, huge trigonometric arguments) or, with ``overflow``, a value in its subtree overflowed, at
+        one of the ``mask`` points. Both are inherited by every expression containing ``e``."""
+        self.values(e)
+        r = self._risk.get(e)
+        if r is not None and _any(r & mask):
+            return True
+        if not overflow:
+            return False
+        o = self._ovf.get(e)
+        return o is not None and _any(o & mask)
 
     def _exact(self, e: Expr) -> Arr:
         vals = []
@@ -650,6 +832,10 @@ class FloatChecker:
             holds = a > b
         elif op == "ge":
             holds = a >= b
+        elif op in ("eq", "ne") and not self._huge(stmt):
+            # no overflow possible in a - b (NaN is quiet): no errstate context (it costs more than the test)
+            close = np.abs(a - b) <= 1e-9 * (1.0 + np.maximum(np.abs(a), np.abs(b)))
+            holds = (close if op == "eq" else ~close) & defined
         else:
             with np.errstate(all="ignore"):
                 if op in ("eq", "ne"):
@@ -671,18 +857,61 @@ class FloatChecker:
     def refutes(self, stmt: Expr, mask: Arr) -> bool:
         """True when ``stmt`` is defined and clearly false at one of the ``mask`` points (so it cannot follow
         from hypotheses that hold there)."""
-        hit = self._truth.get(stmt)
-        if hit is None:
-            hit = self._truth_of(stmt)
-        bad = hit[2] & mask
-        if not bad.any():
-            return False
-        if self.domain != "real":
-            return True
-        a = self.values(stmt.args[0])[bad]
-        b = self.values(stmt.args[1])[bad]
-        with np.errstate(all="ignore"):
-            return not bool(np.all(np.abs(a - b) <= 1e-6 * (1.0 + np.maximum(np.abs(a), np.abs(b)))))
+        clear = self._false_at.get(stmt, False)
+        if clear is False:
+            clear = self._false_at[stmt] = self._clearly_false(stmt)
+        return clear is not None and _any(clear & mask)
+
+    def _clearly_false(self, stmt: Expr) -> Arr | None:
+        """The points where ``stmt`` is defined and false, and not a near tie (within 1e-6 relative) over ℝ;
+        None when there are none. Computed once per statement: the side-condition prover asks ``refutes``
+        about the same statement under several point sets."""
+        op = stmt.op
+        if self.domain == "real" and op in _NEGATED:
+            # defined and false is the negated comparison (NaN compares false): one call, not the whole truth
+            a = self.values(stmt.args[0])
+            b = self.values(stmt.args[1])
+            bad = _NEGATED[op](a, b)
+            if not _any(bad):
+                return None
+        else:
+            hit = self._truth.get(stmt)
+            if hit is None:
+                hit = self._truth_of(stmt)
+            bad = hit[2]
+            if not _any(bad):
+                return None
+            if self.domain != "real":
+                return bad
+            a = self.values(stmt.args[0])
+            b = self.values(stmt.args[1])
+        if self._huge(stmt):
+            with np.errstate(all="ignore"):
+                near = np.abs(a - b) <= 1e-6 * (1.0 + np.maximum(np.abs(a), np.abs(b)))
+        else:
+            near = np.abs(a - b) <= 1e-6 * (1.0 + np.maximum(np.abs(a), np.abs(b)))
+        out = bad & ~near
+        return out if _any(out) else None
+
+    def _huge(self, stmt: Expr) -> bool:
+        """Whether a side of ``stmt`` has values so large that subtracting them may overflow."""
+        return self._maxabs(stmt.args[0]) > 1e300 or self._maxabs(stmt.args[1]) > 1e300
+
+    def clearly_holds(self, stmt: Expr) -> Arr:
+        """The points where ``stmt`` holds by more than a near tie (1e-9 relative) over ℝ. A statement that
+        holds only by a float-sized margin (``sin(pi) > 0*y``: 1.2e-16 > 0) may be false at 50 digits, so such
+        points do not show that a hypothesis is satisfiable."""
+        hit = self._clearly.get(stmt)
+        if hit is not None:
+            return hit
+        holds = self.truth(stmt)[0]
+        if self.domain == "real" and stmt.op in ("lt", "le", "gt", "ge"):
+            a = self.values(stmt.args[0])
+            b = self.values(stmt.args[1])
+            with np.errstate(all="ignore"):
+                holds = holds & (np.abs(a - b) > 1e-9 * (1.0 + np.maximum(np.abs(a), np.abs(b))))
+        self._clearly[stmt] = holds
+        return holds
 
     def satisfying(self, hyps: Sequence[Expr], mask: Arr | None = None) -> Arr:
         """The points (a mask, within ``mask``) where every hypothesis holds."""
@@ -714,7 +943,7 @@ class FloatChecker:
             if np.any(np.abs(a - b) / scale < 1e-20):
                 return "near tie"
         bad = d & ~t
-        if bad.any():
+        if _any(bad):
             a = self.values(goal.args[0])[bad]
             b = self.values(goal.args[1])[bad]
             near = np.abs(a - b) <= 1e-6 * (1.0 + np.maximum(np.abs(a), np.abs(b)))

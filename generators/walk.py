@@ -28,12 +28,15 @@ import time
 from bisect import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
+
+import numpy as np
 
 from equations.closing import is_closed
 from equations.expr import COMPARISON_OPS, Expr, make2, num, var
 from equations.proof import Proof, ProofError, check_proof
-from equations.rules import Rule, RuleSet, load_rules
+from equations.rules import Rule, RuleSet, load_rules, signature
 from equations.tactics import InvalidTactic, Tactic, apply
 from equations.theorem import Theorem
 
@@ -47,7 +50,6 @@ from .common import (
     as_range,
     canonical_key,
     derive_seed,
-    drop_step,
 )
 from .expressions import ExprConfig, FloatChecker, PointPool, growth_depth, random_expression
 
@@ -88,6 +90,11 @@ class WalkConfig(ConfigBase):
     verify: bool = True
     expr: ExprConfig | None = None
 
+
+
+#: operators whose value can be unreliable at 50 digits although their operands' are not (FloatChecker._values:
+#: a vanishing argument, cancellation, a huge or pole argument); the others only pass their operands' risks on
+_RISK_OPS = frozenset(("sqrt", "inv", "ln", "div", "pow", "add", "sub", "sin", "cos", "tan"))
 
 
 def _numval(e: Expr) -> int:
@@ -144,6 +151,9 @@ class RandomWalkGenerator:
         self.side = SideProver(self.walk_rules, depth=cfg.side_depth, budget=cfg.side_budget)
         self._anywhere = [(r, d) for r, d in self.walk_rules.anywhere
                           if not (r.kind == "rewrite" and r.relational)]
+        self._anywhere_of: dict[str, list[int]] = {}  # rule id -> its entries in _anywhere
+        for j, (r, _d) in enumerate(self._anywhere):
+            self._anywhere_of.setdefault(r.id, []).append(j)
         self._mask_cache: dict[Expr, tuple[int, int]] = {}
         self._key_id: dict[tuple[Rule, str], int] = {}
         self._keys: list[tuple[Rule, str]] = []
@@ -151,13 +161,18 @@ class RandomWalkGenerator:
         self._w: list[float] = []                  # rarity weight per key id
         self._cand_bits: dict[int, list[tuple[Any, int]]] = {}
         self._cands_alive: list[Any] = []
+        # node signature (op, child ops) -> (candidates of the rule index, their (tester, key bit) list)
+        self._sig_bits: dict[tuple[str, ...], tuple[list[Any], list[tuple[Any, int]]]] = {}
         self.stats = _Stats()
         self.rarity = Rarity(cfg.bias)
+        self._any_w = [self.rarity.weight(r.id) for r, _d in self._anywhere]  # rarity weight per entry
         self._any_cum: list[float] | None = None
         self._params = self.config.params()
         self._pool: PointPool | None = None
         self._checker: FloatChecker | None = None
         self._seen: dict[str, None] = {}
+        self._inj: dict[tuple[str, str | None], bool] = {}
+        self._risky: dict[tuple[str, str], bool] = {}
 
     # -- public -------------------------------------------------------------------------------------------
     def generate(self, n: int, seed: int = 0) -> Iterator[Generated]:
@@ -178,6 +193,12 @@ class RandomWalkGenerator:
 
     def one(self, rng: random.Random) -> Generated | None:
         """One attempt: a theorem, or ``None`` when this walk was rejected (see ``stats.rejected``)."""
+        # numpy's floating-point errors (overflow, invalid) are expected in the float screen: ignore them
+        # once for the attempt rather than at every evaluation (see FloatChecker.quiet)
+        with np.errstate(all="ignore"):
+            return self._one(rng)
+
+    def _one(self, rng: random.Random) -> Generated | None:
         cfg = self.config
         st = self.stats
         st.attempted += 1
@@ -187,6 +208,7 @@ class RandomWalkGenerator:
         # pole points: tan(x) at x = pi/2 and the like are flagged every time, not only when a random point hits
         # them (the numeric check draws such values on purpose)
         checker = FloatChecker(self.expr_cfg.variables, self.domain, rng, pool=self._pool, pole_points=True)
+        checker.quiet = True
         self._checker = checker
         hyps = self._initial_hyps(rng, checker)
         if hyps is None:
@@ -202,8 +224,10 @@ class RandomWalkGenerator:
                 if checker.defined_count(a0, points) < checker.min_points:
                     st.reject("A0 undefined")
                     return None
-                if growth_depth(a0) >= 3 or checker.overflows(a0, checker.all):
-                    # the final screen rejects most walks from such a start (85%): give up before walking
+                if growth_depth(a0) >= 3 or checker.overflows(a0, checker.all) or checker.unreliable(a0, points):
+                    # the final screen rejects most walks from such a start (85%; 84% when A0 overflows at a
+                    # point where the hypotheses hold, the walk's result then overflowing there too): give up
+                    # before walking
                     st.reject("A0 overflow")
                     return None
                 root0 = a0
@@ -266,7 +290,7 @@ class RandomWalkGenerator:
             if a is b or (a.const and b.const):
                 continue
             s = make2(rng.choice(ops), a, b)
-            if checker.count(checker.satisfying([s], points)) >= max(checker.min_points, 4):
+            if checker.count(checker.satisfying([s], points) & checker.clearly_holds(s)) >= max(checker.min_points, 4):
                 return s
         raise RuntimeError("no satisfiable statement")
 
@@ -286,19 +310,26 @@ class RandomWalkGenerator:
         """Recompute the weights of the keys of ``rule_ids`` after their counts changed."""
         w = self._w
         weight = self.rarity.weight
+        anywhere = self._anywhere_of
         for rid in rule_ids:
             ks = self._keys_of.get(rid)
             if ks:
                 x = weight(rid)
                 for k in ks:
                     w[k] = x
-        self._any_cum = None
+            js = anywhere.get(rid)
+            if js:
+                x = weight(rid)
+                for j in js:
+                    self._any_w[j] = x
+                self._any_cum = None  # rebuilt by the next step
 
     def _bits_for(self, cands: list[tuple[Rule, str, Any]]) -> list[tuple[Any, int]]:
-        """(tester, key bit) of a candidate list of the rule index (cached per list: the index keeps them)."""
+        """(tester, key bit) of a candidate list of the rule index (cached per list: the index keeps them);
+        ``~i`` (negative) until entry i first matches."""
         hit = self._cand_bits.get(id(cands))
         if hit is None:
-            hit = self._cand_bits[id(cands)] = [(t, -1) for _r, _d, t in cands]
+            hit = self._cand_bits[id(cands)] = [(t, ~i) for i, (_r, _d, t) in enumerate(cands)]
             self._cands_alive.append(cands)  # keep the list (and so its id) alive
         return hit
 
@@ -309,16 +340,20 @@ class RandomWalkGenerator:
         if hit is not None:
             return hit
         own = 0
-        cands = self.walk_rules.candidates(node)
-        if cands:
-            bits = self._bits_for(cands)
-            for i, (t, bit) in enumerate(bits):
-                if t(node):
-                    if bit < 0:  # first match of this entry: give its key an id now (discovery order)
-                        r, d, _ = cands[i]
-                        bit = 1 << self._kid(r, d)
-                        bits[i] = (t, bit)
-                    own |= bit
+        sig = signature(node)
+        entry = self._sig_bits.get(sig)
+        if entry is None:  # the rule index's candidates depend only on this signature
+            cands = self.walk_rules.candidates(node)
+            entry = self._sig_bits[sig] = (cands, self._bits_for(cands))
+        cands, bits = entry
+        for t, bit in bits:
+            if t(node):
+                if bit < 0:  # first match of entry ~bit: give its key an id now (discovery order)
+                    i = ~bit
+                    r, d, _ = cands[i]
+                    bit = 1 << self._kid(r, d)
+                    bits[i] = (t, bit)
+                own |= bit
         sub = own
         cache = self._mask_cache
         for a in node.args:
@@ -353,18 +388,22 @@ class RandomWalkGenerator:
             stack = [(root.args[1], 1 + root.args[0].size), (root.args[0], 1)]
         else:
             stack = [(root, 0)]
+        get = self._mask_cache.get
+        pop = stack.pop
+        push = stack.append
         while stack:
-            node, pos = stack.pop()
-            own, sub = masks(node)
+            node, pos = pop()
+            own, sub = get(node) or masks(node)  # cached for the whole root unless the cache was just cleared
             if not sub & bit:
                 continue
             if own & bit:
                 out.append(pos)
             args = node.args
             if args:
+                a0 = args[0]
                 if len(args) == 2:
-                    stack.append((args[1], pos + 1 + args[0].size))
-                stack.append((args[0], pos + 1))
+                    push((args[1], pos + 1 + a0.size))
+                push((a0, pos + 1))
         return out
 
     def _walk(self, rng: random.Random, root: Expr, n: int, visited: dict[Expr, None], state: _WalkState,
@@ -385,12 +424,7 @@ class RandomWalkGenerator:
         mask = self._root_masks(root)[1]
         any_cum = self._any_cum
         if any_cum is None:
-            acc = [0.0]
-            t = 0.0
-            for r, _d in self._anywhere:
-                t += self.rarity.weight(r.id)
-                acc.append(t)
-            any_cum = self._any_cum = acc
+            any_cum = self._any_cum = [0.0, *accumulate(self._any_w)]
         has_terms = root.size > 1 or not is_stmt
         n_any = len(any_cum) - 1 if has_terms else 0
         # keys matching somewhere (ascending key id), weights summed left to right after the "anywhere" rules
@@ -434,7 +468,17 @@ class RandomWalkGenerator:
     def _sub_value(self, rng: random.Random, root: Expr) -> Expr:
         if rng.random() < self.config.p_fresh_sub:
             return random_expression(rng, rng.randint(0, 1), self.expr_cfg, self._checker, require_variable=False)
-        pool = [n for n in root.subterms() if n.size <= self.config.max_sub_size and n.op not in COMPARISON_OPS]
+        # the subterms of at most max_sub_size nodes, in prefix order
+        limit = self.config.max_sub_size
+        pool: list[Expr] = []
+        stack = [root]
+        while stack:
+            n = stack.pop()
+            if n.size <= limit:
+                if n.op not in COMPARISON_OPS:
+                    pool.append(n)
+            if n.args:
+                stack.extend(reversed(n.args))
         return rng.choice(pool) if pool else rng.choice(self.vars)
 
     def _try(self, rng: random.Random, root: Expr, rule: Rule, d: str, pos: int, visited: dict[Expr, None],
@@ -481,6 +525,14 @@ class RandomWalkGenerator:
             fwd_subs = tuple((v, b[v]) for v in free)
         if new_node is node:
             return None
+        if sides_raw:
+            # side conditions first: they depend only on the bindings, and a step rejected here (about half
+            # the steps with side conditions) then costs no new root (its path of new interned nodes)
+            res = state.resolve(sides_raw, self, rng, checker)
+            if res is None:
+                return None
+        else:
+            res = _NO_SIDES
         max_size = self.config.max_size
         if pos:  # the size limit is checked before the new root is built (building interns new nodes)
             grow = new_node.size - node.size
@@ -503,30 +555,41 @@ class RandomWalkGenerator:
                 return None
         if new_root in visited:
             return None
-        sides = state.resolve(sides_raw, self, rng, checker)
-        if sides is None:
+        # Screen the step now rather than the theorem at the end (where a failure throws the whole walk away,
+        # a third of all walks before): nested growth and values that a 50-digit check cannot resolve are
+        # inherited by every term containing them, so a step that creates them would almost always end in a
+        # rejected theorem. Only the rewritten subterm is evaluated (its values are reused by the final
+        # screen), and only when the rule builds an operator that can make a value unreliable (the others
+        # pass on their operands' risks, which are not this step's doing); the final screen stays the judge.
+        if growth_depth(new_root) >= 3 or (self._risky_target(rule, d)
+                                           and checker.unreliable(new_node, state.points, overflow=False)):
             return None
-        return _Step(rule, d, pos, b, sides, fwd_subs, root, new_root)
+        state.commit(res)
+        return _Step(rule, d, pos, b, res[0], fwd_subs, root, new_root)
 
     def _assemble(self, root0: Expr, left: list[_Step], right: list[_Step], state: _WalkState,
                   checker: FloatChecker) -> Generated | None:
         cfg = self.config
         st = self.stats
-        # (tactic, side children) in proof order
+        # (tactic, side children) in proof order, and the walked term (or statement) each step rewrites
         chain: list[tuple[Tactic, tuple[Proof | None, ...], bool]] = []
+        fronts: list[Expr] = []
         if cfg.mode == "eq":
             lhs = left[-1].after if left else root0
             rhs = right[-1].after
             goal = make2("eq", lhs, rhs)
             for s in reversed(left):
                 chain.append(self._reverse(s, 1))
+                fronts.append(s.after)
             for s in right:
                 chain.append((Tactic(s.rule.id, s.direction, s.pos + 1, s.fwd_subs), s.sides,
-                              _injective(s.rule, s.direction)))
+                              self._injective(s.rule, s.direction)))
+                fronts.append(s.before)
         else:
             goal = right[-1].after
             for s in reversed(right):
                 chain.append(self._reverse(s, 0))
+                fronts.append(s.after)
         hyps_all = tuple(state.hyps)
         used = state.used
         if cfg.mode == "rel":
@@ -536,16 +599,17 @@ class RandomWalkGenerator:
         if is_closed(thm, self.rules):
             st.reject("trivial")
             return None
-        key = canonical_key(thm) if cfg.dedup else ""
-        if cfg.dedup and key in self._seen:
-            st.reject("duplicate")
-            return None
         points = checker.satisfying(hyps) if len(hyps) != len(hyps_all) else state.points
         why = checker.screen(goal, points)
         if why is None and any(checker.overflows(h, checker.all) for h in hyps):
             why = "overflow"
         if why is not None:
             st.reject(f"screen: {why}")
+            return None
+        # after the screen, which rejects one walk in ten: the key prints the whole theorem
+        key = canonical_key(thm) if cfg.dedup else ""
+        if cfg.dedup and key in self._seen:
+            st.reject("duplicate")
             return None
         proof: Proof | None = None
         for tac, sides, _ in reversed(chain):
@@ -558,11 +622,20 @@ class RandomWalkGenerator:
                 st.reject("proof failed")
                 st.failures.append(f"{thm} :: {err}")
                 return None
-            # A step can only be dropped if a later step loses information; test those few exactly.
+            # A step can only be dropped if a later step loses information; test those few exactly. Dropping
+            # step i leaves steps 0..i-1 as they were (same tactics on the same goals, already checked), so
+            # the shortened proof checks exactly when the steps after i prove the goal that step i rewrote:
+            # replay only that suffix, from the walk's goal before step i.
             last_lossy = max((i for i, c in enumerate(chain) if not c[2]), default=-1)
+            suffixes: list[Proof | None] = []
+            p: Proof | None = proof
+            while p is not None and len(suffixes) <= last_lossy:
+                p = p.children[0]
+                suffixes.append(p)  # suffixes[i]: the proof after step i
             for i in range(last_lossy):
+                before = make2("eq", fronts[i], rhs) if cfg.mode == "eq" else fronts[i]
                 try:
-                    check_proof(thm, drop_step(proof, (0,) * i), self.rules)
+                    check_proof(Theorem(before, hyps, self.domain), suffixes[i], self.rules)
                 except ProofError:
                     continue
                 st.reject("not minimal")
@@ -591,7 +664,30 @@ class RandomWalkGenerator:
             subs: tuple[tuple[str, Expr], ...] = (("A", s.bindings["A"]),) if rd == "bwd" else ()
         else:
             subs = tuple((v, s.bindings[v]) for v in r.free[rd])
-        return Tactic(r.id, rd, s.pos + offset, subs), s.sides, _injective(r, rd)
+        return Tactic(r.id, rd, s.pos + offset, subs), s.sides, self._injective(r, rd)
+
+    def _risky_target(self, rule: Rule, direction: str) -> bool:
+        """Whether rewriting with (rule, direction) builds an operator that can make a value unreliable at 50
+        digits (see FloatChecker._values). Integer arithmetic builds exact small numerals."""
+        key = (rule.id, direction)
+        hit = self._risky.get(key)
+        if hit is None:
+            hit = self._risky[key] = rule.kind != "arith" and any(
+                n.op in _RISK_OPS for n in rule.target(direction).subterms())
+        return hit
+
+    def _injective(self, rule: Rule, direction: str | None) -> bool:
+        """:func:`_injective`, cached per rule (of this generator's rule set) and direction."""
+        key = (rule.id, direction)
+        hit = self._inj.get(key)
+        if hit is None:
+            hit = self._inj[key] = _injective(rule, direction)
+        return hit
+
+
+#: (a child entry per side condition, conditions added as hypotheses, hypotheses used, points left)
+_Resolution = tuple[tuple[Proof | None, ...], list[Expr], list[Expr], Any]
+_NO_SIDES: _Resolution = ((), [], [], None)
 
 
 class _WalkState:
@@ -603,10 +699,10 @@ class _WalkState:
         self.used: dict[Expr, None] = {}
 
     def resolve(self, sides: tuple[Expr, ...], gen: RandomWalkGenerator, rng: random.Random,
-                checker: FloatChecker) -> tuple[Proof | None, ...] | None:
-        """A child entry per side condition (None: closed or a hypothesis; a Proof), or None to reject."""
-        if not sides:
-            return ()
+                checker: FloatChecker) -> _Resolution | None:
+        """How the side conditions are discharged, or None to reject the step: a child entry per condition
+        (None: closed or a hypothesis; a Proof), the conditions that become hypotheses, the hypotheses the
+        children use, and the screening points left. Nothing changes until :meth:`commit`."""
         out: list[Proof | None] = []
         added: list[Expr] = []
         points = self.points
@@ -629,18 +725,24 @@ class _WalkState:
             if len(hyps) + len(added) >= cfg.max_hyps or rng.random() >= cfg.p_side_hyp:
                 return None
             sat = checker.satisfying([h], points)
-            if checker.count(sat) < max(checker.min_points, 4):
-                return None
+            if checker.count(sat & checker.clearly_holds(h)) < max(checker.min_points, 4):
+                return None  # (nearly) unsatisfiable where the other hypotheses hold
             points = sat
             added.append(h)
             out.append(None)
+        return tuple(out), added, newly_used, points
+
+    def commit(self, res: _Resolution) -> None:
+        """Record a resolution of the step that is taken."""
+        _, added, newly_used, points = res
+        if not added and not newly_used:
+            return
         for h in added:
             self.hyps.append(h)
             self.used[h] = None
         for h in newly_used:
             self.used[h] = None
         self.points = points
-        return tuple(out)
 
 
 def _leaf_hyps(proof: Proof, goal: Expr, hyps: tuple[Expr, ...], gen: RandomWalkGenerator) -> list[Expr]:

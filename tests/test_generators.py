@@ -22,8 +22,8 @@ from equations.generators import (
     to_record,
     write_dataset,
 )
-from equations.generators.common import drop_step, droppable_steps, step_paths
-from equations.generators.expressions import FloatChecker
+from equations.generators.common import SideProver, drop_step, droppable_steps, step_paths
+from equations.generators.expressions import FloatChecker, PointPool, _Choice, extra_points
 
 import equations as eq
 from equations.cli import main as cli_main
@@ -140,6 +140,72 @@ def test_float_screen_pinned_only() -> None:
     assert bool(np.all(checker.values(eq.parse_expr("x")) >= 0))  # the original keeps its pin
     again = checker.pinned_only([("x", e)])
     assert np.array_equal(again.values(eq.parse_expr("x")), checker.values(eq.parse_expr("x")))
+
+
+def test_point_pool_windows_are_the_extra_points_of_their_rows() -> None:
+    # the pool precomputes every window's stress and pole points: they must be exactly what a checker
+    # without a pool builds from the same rows
+    for domain, names in (("real", ("x", "y", "z")), ("int", ("a", "b", "c"))):
+        pool = PointPool(names, domain, 3, size=64)
+        for stress in (True, False):
+            for poles in (True, False):
+                for start in (0, 17, 64 - 16):
+                    by_var, counted, everywhere = pool.window(start, 16, stress, poles)
+                    vals, n_counted = extra_points(pool.values[start:start + 16], stress, poles)
+                    assert np.array_equal(by_var, vals.T)
+                    assert everywhere.all() and len(everywhere) == len(vals)
+                    assert (counted is None) == (not poles)
+                    assert counted is None or int(counted.sum()) == n_counted
+                    with pytest.raises(ValueError):
+                        everywhere[0] = False  # shared between checkers: read-only
+
+
+def test_float_screen_refutes_and_near_ties() -> None:
+    checker = FloatChecker(("x", "y"), "real", random.Random(2), pole_points=True)
+    m = checker.all
+    assert checker.refutes(eq.parse_expr("x > x + 1"), m)
+    assert not checker.refutes(eq.parse_expr("x*x >= 0"), m)
+    assert not checker.refutes(eq.parse_expr("x*3/3 >= x"), m)  # rounding: a near tie, not a refutation
+    # sin(pi) is 1.2e-16 in floating point and 0 at 50 digits: "sin(pi) > 0*y" holds in floats everywhere
+    # but clearly nowhere, so it cannot count as a satisfiable hypothesis
+    tie = eq.parse_expr("sin(pi) > 0*y")
+    assert checker.count(checker.satisfying([tie])) > 0
+    assert checker.count(checker.satisfying([tie]) & checker.clearly_holds(tie)) == 0
+    assert checker.count(checker.clearly_holds(eq.parse_expr("y*y + 1 > 0"))) > 0
+
+
+def test_float_screen_unreliable_is_inherited() -> None:
+    checker = FloatChecker(("x", "y"), "real", random.Random(0))
+    risky = eq.parse_expr("ln(exp(x))")  # exp(-400) is tiny but nonzero: ln of a value that may vanish
+    assert checker.unreliable(risky, checker.all, overflow=False)
+    assert checker.unreliable(eq.parse_expr("y + 2*ln(exp(x))"), checker.all, overflow=False)
+    assert not checker.unreliable(eq.parse_expr("y + 2*x"), checker.all)
+    assert checker.unreliable(eq.parse_expr("exp(exp(x))"), checker.all)  # overflows at x = 400
+    assert not checker.unreliable(eq.parse_expr("exp(exp(x))"), checker.all, overflow=False)
+
+
+def test_weighted_choice_matches_random_choices() -> None:
+    items, weights = ["a", "b", "c", "d"], [0.5, 2.0, 0.0, 1.25]
+    choice = _Choice(items, weights)
+    r1, r2 = random.Random(5), random.Random(5)
+    assert [choice.draw(r1) for _ in range(500)] == [r2.choices(items, weights)[0] for _ in range(500)]
+
+
+def test_side_prover_shares_variable_free_results() -> None:
+    prover = SideProver(RULES)
+    goal = eq.parse_expr("2 + 3 != 0")
+    x_pos = eq.parse_expr("x > 0")
+    assert prover.prove(goal, (), "real") == prover.prove(goal, (x_pos,), "real")
+    ok, proof = prover.prove(eq.parse_expr("x != 0"), (x_pos,), "real")
+    assert ok and proof is not None
+    assert eq.check_proof(eq.Theorem(eq.parse_expr("x != 0"), (x_pos,), "real"), proof, RULES)
+    assert not prover.prove(eq.parse_expr("x != 0"), (), "real")[0]
+
+
+def test_canonical_key_renames_whole_variable_names_only() -> None:
+    a = eq.Theorem(eq.parse_expr("exp(x) + x1 == x1 + exp(x)"), (eq.parse_expr("x1 > 0"),), "real")
+    b = eq.Theorem(eq.parse_expr("exp(y) + z == z + exp(y)"), (eq.parse_expr("z > 0"),), "real")
+    assert canonical_key(a) == canonical_key(b) == "real: exp(v0) + v1 == v1 + exp(v0) | v1 > 0"
 
 
 def test_expression_operator_weights() -> None:
