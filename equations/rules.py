@@ -252,13 +252,6 @@ class RuleSet:
                     if self.domain != "nat":
                         by_head.setdefault("neg", []).append((r, "bwd", _is_numeral))
         self.by_head = by_head
-        # second-level index: (head, child heads) -> the by_head entries whose pattern children can match
-        self._req: dict[int, tuple[str | None, ...] | None] = {}
-        for entries in by_head.values():
-            for r, d, t in entries:
-                if r.kind == "rewrite":
-                    src = r.source(d)
-                    self._req[id(t)] = tuple(None if a.op == "var" else a.op for a in src.args)
         self._by_sig: dict[tuple[str, ...], list[tuple[Rule, str, Tester]]] = {}
         self.anywhere = anywhere
         self.relational = relational
@@ -271,13 +264,10 @@ class RuleSet:
         key = signature(e)
         hit = self._by_sig.get(key)
         if hit is None:
-            heads = key[1:]
-            hit = []
-            for entry in self.by_head.get(e.op, ()):
-                req = self._req.get(id(entry[2]))
-                if req is None or all(q is None or q == h for q, h in zip(req, heads, strict=False)):
-                    hit.append(entry)
-            self._by_sig[key] = hit
+            hit = self._by_sig[key] = [
+                (r, d, t) for r, d, t in self.by_head.get(e.op, ())
+                if r.kind != "rewrite" or may_match(r.source(d), key)  # integer arithmetic has no pattern
+            ]
         return hit
 
     def __getitem__(self, rule_id: str) -> Rule:
@@ -328,6 +318,14 @@ def signature(e: Expr) -> tuple[str, ...]:
     if args:
         return (e.op, args[0].op)
     return (e.op,)
+
+
+def may_match(pattern: Expr, key: tuple[str, ...]) -> bool:
+    """Whether a node of signature ``key`` (see :func:`signature`) can match ``pattern``: the same head, and
+    every child that is not a pattern variable with the node's child head. The pattern's tester decides
+    the rest."""
+    return (pattern.op == key[0] and len(pattern.args) == len(key) - 1
+            and all(c.op == "var" or c.op == h for c, h in zip(pattern.args, key[1:], strict=False)))
 
 
 def _is_numeral(e: Expr) -> bool:

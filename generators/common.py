@@ -18,7 +18,7 @@ from equations.closing import is_closed
 from equations.exact import decide
 from equations.expr import RESERVED, Expr
 from equations.proof import Proof, ProofError, check_proof
-from equations.rules import Rule, RuleSet, signature
+from equations.rules import Rule, RuleSet, may_match, signature
 from equations.tactics import Tactic
 from equations.theorem import Theorem
 
@@ -201,15 +201,9 @@ class SideProver:
         sig = signature(goal)
         hit = self._by_sig.get(sig)
         if hit is None:
-            heads = sig[1:]
-
-            def fits(p: Expr | None) -> bool:
-                return p is not None and len(p.args) == len(heads) and all(
-                    q.op == "var" or q.op == h for q, h in zip(p.args, heads, strict=True))
-
             hit = self._by_sig[sig] = (
-                [e for e in self._asserts.get(goal.op, ()) if fits(e[0].concl)],
-                [(r, d) for r, d in self._rel.get(goal.op, ()) if fits(r.source(d))],
+                [e for e in self._asserts.get(goal.op, ()) if e[0].concl is not None and may_match(e[0].concl, sig)],
+                [(r, d) for r, d in self._rel.get(goal.op, ()) if may_match(r.source(d), sig)],
             )
         return hit
 

@@ -30,7 +30,7 @@ from itertools import islice, product
 from typing import ClassVar
 
 from ..expr import Expr, num
-from ..rules import Rule, RuleSet, signature
+from ..rules import Rule, RuleSet, may_match, signature
 from ..tactics import Tactic, substitution_candidates
 from ..theorem import Theorem
 
@@ -56,11 +56,6 @@ def _smallest_prime_factor(c: int) -> int | None:
             return p
         p += 1
     return None
-
-
-def _compatible(pattern: Expr, heads: tuple[str, ...]) -> bool:
-    """Whether a node with these child head symbols may match ``pattern`` (same head assumed)."""
-    return all(c.op == "var" or c.op == h for c, h in zip(pattern.args, heads, strict=False))
 
 
 def _implied(pattern: Expr) -> bool:
@@ -158,7 +153,7 @@ class ActionIndex:
                     entries.append((r, d, _ARITH_FWD, None, t))
                 continue
             src = r.source(d)
-            if _compatible(src, key[1:]):
+            if may_match(src, key):
                 entries.append((r, d, _PLAIN, src, t))
         s = self._node_sig[key] = self._add_sig(entries, self._block)
         return s
@@ -168,11 +163,11 @@ class ActionIndex:
         entries: list[tuple[Rule, str | None, int, Expr | None, Callable[[Expr], bool]]] = []
         for r, d, t in rules.relational.get(key[0], ()):
             src = r.source(d)
-            if _compatible(src, key[1:]):
+            if may_match(src, key):
                 entries.append((r, d, _PLAIN, src, t))
         for r, t in rules.asserts.get(key[0], ()):
             assert r.concl is not None
-            if _compatible(r.concl, key[1:]):
+            if may_match(r.concl, key):
                 entries.append((r, None, _PLAIN, r.concl, t))
         s = self._root_sig[key] = self._add_sig(entries, 0)
         return s
@@ -209,6 +204,10 @@ class ActionIndex:
         si = self._node_sig.get(key)
         if si is None:
             si = self._term_sig(key)
+        return self._memoise(e, si, below)
+
+    def _memoise(self, e: Expr, si: int, below: int) -> Memo:
+        """Run the tests signature ``si`` leaves to node ``e``, and store its memo on it."""
         sig = self._sigs[si]
         own = sig.base
         bits = 0
@@ -216,7 +215,7 @@ class ActionIndex:
             if test(e):
                 own += w
                 bits |= bit
-        memo = (tok, own + below, own, si, bits)
+        memo = (self._tok, own + below, own, si, bits)
         _set(e, "_memo", memo)
         return memo
 
@@ -237,20 +236,11 @@ class ActionIndex:
         if m1 is None or m1[0] is not tok:
             m1 = self.node(a1)
         below = m0[1] + m1[1]
-        key = (g.op, a0.op, a1.op)
+        key = signature(g)
         si = self._root_sig.get(key)
         if si is None:
             si = self._goal_sig(key)
-        sig = self._sigs[si]
-        own = sig.base
-        bits = 0
-        for bit, test, w in sig.tests:
-            if test(g):
-                own += w
-                bits |= bit
-        memo = (tok, own + below, own, si, bits)
-        _set(g, "_memo", memo)
-        return memo
+        return self._memoise(g, si, below)
 
     def count(self, thm: Theorem) -> int:
         return self.goal(thm)[1]
