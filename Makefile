@@ -11,7 +11,7 @@ PYTEST_ARGS ?= -m "not slow"
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: test test-all demo bench lint clean coq
+.PHONY: test test-all demo bench lint clean coq wheel-smoke
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ test: lint coq
 
 test-all: lint coq
 	$(BIN)/pytest -q
+
+# Build the wheel, install it with [rl] in a fresh venv outside the checkout, and use it (CI runs this).
+wheel-smoke: coq
+	bash scripts/wheel_smoke.sh $(PYTHON)
 
 demo: $(STAMP) coq
 	$(BIN)/python examples/demo.py --out runs/demo

@@ -104,39 +104,77 @@ def read_proof_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     :class:`UsageError` naming the line for anything else. Shared by ``check`` and ``export``."""
     if not path.exists():
         raise UsageError(f"no such file: {path}")
-    with path.open(encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise UsageError(f"{path}:{lineno}: not JSON: {err}") from None
-            if not isinstance(rec, dict) or "theorem" not in rec:
-                raise UsageError(f"{path}:{lineno}: each line needs a 'theorem' and a 'proof'")
-            yield lineno, rec
+    if path.is_dir():
+        raise UsageError(f"{path} is a directory: give one JSONL file of proof records")
+    try:
+        with path.open(encoding="utf-8") as f:
+            for lineno, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError as err:
+                    raise UsageError(f"{path}:{lineno}: not JSON: {err}") from None
+                except RecursionError:
+                    raise UsageError(f"{path}:{lineno}: JSON nested too deeply") from None
+                if not isinstance(rec, dict) or "theorem" not in rec:
+                    raise UsageError(f"{path}:{lineno}: each line needs a 'theorem' and a 'proof'")
+                yield lineno, rec
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not UTF-8 text (a JSONL file of proof records is expected)") from None
+    except OSError as err:
+        raise UsageError(f"cannot read {path}: {err.strerror or err}") from None
+
+
+def _record_rules(named: Any, chosen: str | None, where: str) -> RuleSet:
+    """The rule set a record is checked against. A checker must not let the data choose what it is judged
+    by: a record may name a bundled set, but a rule *file* is used only when the user gives it with
+    ``--rules`` (which then applies to every record that does not name a bundled set)."""
+    if named is not None and not isinstance(named, str):
+        raise UsageError(f"{where}: 'rules' must be the name of a rule set, not {type(named).__name__}")
+    bundled = bundled_rule_sets()
+    if named is None or named in bundled:
+        if named is not None and chosen is not None and chosen != named:
+            raise UsageError(f"{where}: the record names rule set {named!r} but --rules {chosen!r} was given")
+        return _rules(named or chosen or "default")
+    if chosen is None:
+        raise UsageError(
+            f"{where}: the record names the rule file {named!r}; proofs are only checked against a file you "
+            f"choose: pass --rules {named} to trust it"
+        )
+    if chosen in bundled:
+        raise UsageError(f"{where}: the record names the rule file {named!r} but --rules {chosen!r} was given")
+    return _rules(chosen)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     path = Path(args.file)
     ok = bad = 0
+    used: dict[tuple[str, str], int] = {}
     for lineno, rec in read_proof_records(path):
-        rs = _rules(rec.get("rules", args.rules))
+        where = f"{path}:{lineno}"
+        rs = _record_rules(rec.get("rules"), args.rules, where)
         try:
             thm = parse(rec["theorem"])
-            proof = None if rec.get("proof") is None else Proof.from_json(rec["proof"], thm.domain)
+            raw = rec.get("proof")
+            proof = None if raw is None else Proof.from_json(raw, thm.domain)
         except (ParseError, InvalidTactic, ProofError) as err:
-            raise UsageError(f"{path}:{lineno}: {err}") from None
+            raise UsageError(f"{where}: {err}") from None
         name = rec.get("id", f"line {lineno}")
+        label = f"[{rs.name} {rs.version}]"
+        used[(rs.name, rs.version)] = used.get((rs.name, rs.version), 0) + 1
         try:
             check_proof(thm, proof, rs)
             ok += 1
             if args.verbose:
-                print(f"ok    {name}")
+                print(f"ok    {name} {label}")
         except ProofError as err:
             bad += 1
-            print(f"FAIL  {name}: {err}")
+            print(f"FAIL  {name} {label}: {err}")
+    if not used:
+        raise UsageError(f"{path}: no records")
     print(f"{ok} passed, {bad} failed")
+    print("rule sets: " + "; ".join(f"{n} (version {v}): {k} record{'s' * (k != 1)}" for (n, v), k in used.items()))
     return 1 if bad else 0
 
 
@@ -177,7 +215,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="check proofs in a JSONL file ({'theorem', 'proof', 'rules'?, 'id'?})")
     p.add_argument("file")
-    p.add_argument("--rules", default="default", help="rule set for lines that do not name one")
+    p.add_argument("--rules", default=None,
+                   help="rule set (bundled name or rule file) for records that do not name a bundled set; a rule "
+                        "file named inside a record is never loaded unless given here (default: default)")
     p.add_argument("-v", "--verbose", action="store_true")
     p.set_defaults(fn=cmd_check)
 
@@ -207,7 +247,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.fn(args)
         return code
     except UsageError as err:
-        print(f"equations {args.command}: error: {err}", file=sys.stderr)
+        # One line: a parse error's excerpt and caret (the lines after the first) are for interactive use.
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        print(f"equations {args.command}: error: {first}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 0

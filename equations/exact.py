@@ -1,7 +1,9 @@
 """Exact verification of variable-free goals with rationals (``fractions.Fraction``).
 
 This is the only numeric shortcut the engine takes, and it is exact: integers, + - * /, integer powers,
-``inv``, ``abs`` of rationals, and over ℕ/ℤ the integer operations. Everything else (exp, ln, sin, sqrt,
+``inv``, ``abs`` of rationals, and over ℕ/ℤ the integer operations. Over ℕ/ℤ only the domain's own
+operators are evaluated (no ``inv``, no negation in ℕ, no negative exponents), so every intermediate value
+is an integer of the domain. Everything else (exp, ln, sin, sqrt,
 pi, ...) makes a goal *not closable numerically*, and so does division by zero or a number too large to
 compute. A float is never involved (paper, appendix B.5: float evaluation let a model "prove" 2 = 3).
 """
@@ -42,10 +44,14 @@ def _ev(e: Expr, domain: str) -> Fraction:
         return _check(Fraction(e.value))
     args = e.args
     if op == "neg":
+        if domain == "nat":  # ℕ has no negation: a negative value would leave the domain its rules hold in
+            raise _NotRational
         return -_ev(args[0], domain)
     if op == "abs":
         return abs(_ev(args[0], domain))
     if op == "inv":
+        if domain != "real":  # a fraction inside an ℤ/ℕ goal is outside the domain its rules hold in
+            raise _NotRational
         v = _ev(args[0], domain)
         if v == 0:
             raise _NotRational
@@ -73,16 +79,14 @@ def _ev(e: Expr, domain: str) -> Fraction:
         if b.denominator != 1:
             raise _NotRational
         n = b.numerator
-        if n < 0 and a == 0:
-            raise _NotRational
+        if n < 0 and (a == 0 or domain != "real"):  # ℤ/ℕ powers take exponents >= 0 (the rule files' side
+            raise _NotRational                     # condition; Coq's Z.pow gives 0, Lean's is on ℕ)
         if a == 0 or a == 1:
             return a if n != 0 else Fraction(1)
         if a == -1:
             return Fraction(1 if n % 2 == 0 else -1)
         bits = max(a.numerator.bit_length(), a.denominator.bit_length())
         if abs(n) * bits > MAX_BITS:
-            raise _NotRational
-        if domain != "real" and n < 0:
             raise _NotRational
         return a**n
     if domain == "real":

@@ -35,12 +35,30 @@ COMPARISONS = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": "
 COMPARISON_OPS = frozenset((*COMPARISONS, "dvd"))
 #: operators only meaningful over the integers
 INTEGER_ONLY = frozenset(("mod", "gcd", "lcm", "dvd"))
+#: operators only meaningful over the reals: every function but ``abs``, and ``pi``
+REAL_ONLY = frozenset((*(f for f in FUNCTIONS if f != "abs"), "pi"))
+
+#: Deepest expression tree the engine builds or accepts (parsers, tactics, JSON). Recursive algorithms (the
+#: exact evaluator, printers, exporters) stay far from Python's recursion limit below it; no theorem of the
+#: generators or the Identities set comes near (their depth is below 40).
+MAX_DEPTH = 200
+#: Longest integer literal, in decimal digits. Python refuses to convert longer integers to text by default
+#: (``sys.int_info.default_max_str_digits`` = 4300), so longer literals could be built but never printed.
+MAX_LITERAL_DIGITS = 4000
+_LITERAL_LIMIT = 10**MAX_LITERAL_DIGITS
 
 ARITY: dict[str, int] = {"int": 0, "var": 0, "pi": 0, "neg": 1}
 for _f in FUNCTIONS:
     ARITY[_f] = 1
 for _b in (*BINARY_SYMBOLS, *BINARY_FUNCTIONS, *COMPARISON_OPS):
     ARITY[_b] = 2
+
+#: the operators each domain's expressions may use (ℕ has no negation: its subtraction truncates)
+DOMAIN_OPS: dict[str, frozenset[str]] = {
+    "real": frozenset(ARITY) - INTEGER_ONLY,
+    "int": frozenset(ARITY) - REAL_ONLY,
+    "nat": frozenset(ARITY) - REAL_ONLY - {"neg"},
+}
 
 #: words that cannot be variable names (function names, constants, prefix operator tokens)
 RESERVED = frozenset((*ARITY, "divides", "INT+", "INT-", "pi"))
@@ -49,8 +67,8 @@ RESERVED = frozenset((*ARITY, "divides", "INT+", "INT-", "pi"))
 class _Slots:
     """Storage layout shared by :class:`Expr` and its construction-time twin (see :func:`_new`)."""
 
-    __slots__ = ("__weakref__", "_infix", "_memo", "_prefix", "_vars", "args", "const", "op", "size", "value",
-                 "vtype")
+    __slots__ = ("__weakref__", "_infix", "_memo", "_prefix", "_vars", "args", "const", "depth", "op", "size",
+                 "value", "vtype")
 
     _infix: str | None
     _prefix: str | None
@@ -66,7 +84,8 @@ class Expr(_Slots):
 
     Attributes: ``op`` (operator name, ``"int"``/``"var"``/``"pi"`` for leaves), ``args`` (children),
     ``value`` (the int of an integer literal, the name of a variable), ``vtype`` (a variable's domain),
-    ``size`` (number of nodes, i.e. prefix positions), ``const`` (no variables below).
+    ``size`` (number of nodes, i.e. prefix positions), ``depth`` (1 for a leaf), ``const`` (no variables
+    below).
     """
 
     __slots__ = ()
@@ -76,6 +95,7 @@ class Expr(_Slots):
     value: Any
     vtype: str | None
     size: int
+    depth: int
     const: bool
 
     def __setattr__(self, name: str, val: Any) -> None:
@@ -175,6 +195,8 @@ class Expr(_Slots):
 
     def at(self, pos: int) -> Expr:
         """The subtree at prefix position ``pos`` (0 is the root). Raises IndexError when out of range."""
+        if type(pos) is not int:
+            raise TypeError(f"a position is an integer, not {type(pos).__name__}")
         if pos < 0 or pos >= self.size:
             raise IndexError(f"position {pos} out of range 0..{self.size - 1}")
         e = self
@@ -189,6 +211,8 @@ class Expr(_Slots):
 
     def replace_at(self, pos: int, new: Expr) -> Expr:
         """A copy with the subtree at prefix position ``pos`` replaced by ``new`` (shares everything else)."""
+        if type(pos) is not int:
+            raise TypeError(f"a position is an integer, not {type(pos).__name__}")
         if pos < 0 or pos >= self.size:
             raise IndexError(f"position {pos} out of range 0..{self.size - 1}")
         path: list[tuple[Expr, int]] = []
@@ -241,8 +265,9 @@ class _Ref(weakref.ref[Expr]):
     key: tuple[Any, ...]
 
 
-def _drop(r: _Ref) -> None:
-    """Callback of a dying node's reference: remove its entry (unless a newer node took the key)."""
+def _drop(r: _Ref, _table: dict[tuple[Any, ...], _Ref] = _table) -> None:
+    """Callback of a dying node's reference: remove its entry (unless a newer node took the key). The table
+    is bound as a default so that callbacks running while the interpreter tears the module down still find it."""
     key = r.key
     if _table.get(key) is r:
         del _table[key]
@@ -257,17 +282,25 @@ def _new(op: str, args: tuple[Expr, ...], value: Any, vtype: str | None, key: tu
     if len(args) == 2:
         a, b = args
         e.size = 1 + a.size + b.size
+        da = a.depth
+        db = b.depth
+        e.depth = (da if da > db else db) + 1
         e.const = a.const and b.const
     elif args:
         size = 1
+        depth = 0
         const = True
         for a in args:
             size += a.size
+            if a.depth > depth:
+                depth = a.depth
             const = const and a.const
         e.size = size
+        e.depth = depth + 1
         e.const = const
     else:
         e.size = 1
+        e.depth = 1
         e.const = op != "var"
     e._prefix = None
     e._infix = None
@@ -313,9 +346,12 @@ def make2(op: str, a: Expr, b: Expr) -> Expr:
 
 
 def num(n: int) -> Expr:
-    """An integer literal. Negative values become ``neg(|n|)``: literals themselves are non-negative."""
+    """An integer literal. Negative values become ``neg(|n|)``: literals themselves are non-negative.
+    ValueError beyond :data:`MAX_LITERAL_DIGITS` digits."""
     if n < 0:
         return make1("neg", num(-n))
+    if n >= _LITERAL_LIMIT:
+        raise ValueError(f"integer literal too large: at most {MAX_LITERAL_DIGITS} digits")
     key = ("int", n)
     r = _table.get(key)
     if r is not None:
@@ -365,3 +401,55 @@ def retype(e: Expr, vtype: str) -> Expr:
     if e.const or not e.args:
         return e
     return make(e.op, *(retype(a, vtype) for a in e.args))
+
+
+def operator_error(op: str, domain: str) -> str:
+    """Why operator ``op`` is not one of ``domain``'s (the caller knows it is not)."""
+    if op not in ARITY:
+        return f"unknown operator {op!r}"
+    if op == "neg":
+        return "unary minus is not defined over nat (write a subtraction)"
+    if op in INTEGER_ONLY:
+        return f"{'divides' if op == 'dvd' else op} is only defined over int and nat, not {domain}"
+    return f"{op} is only defined over the reals, not {domain}"
+
+
+def domain_error(e: Expr, domain: str, statement: bool = False) -> str | None:
+    """Why ``e`` is not a well-formed term (or, with ``statement``, comparison) of ``domain``; ``None``
+    when it is. Checks every node: a known operator of the right arity that the domain defines, variables
+    of the domain's type, comparisons only at the root of a statement, literals within the size limit.
+
+    The proof checker calls this on everything it is given, so a proof assembled by hand or by a program
+    cannot carry a real-only term (``-1`` in ℕ, ``inv`` in ℤ) into a goal where the domain's rules stop
+    holding."""
+    if not isinstance(e, Expr):
+        return f"expected an expression, got {type(e).__name__}"
+    if domain not in DOMAIN_OPS:
+        return f"unknown domain {domain!r}; expected one of {', '.join(DOMAINS)}"
+    if statement and e.op not in COMPARISON_OPS:
+        return f"{e} is a term, not a statement (a comparison)"
+    if e.depth > MAX_DEPTH:
+        return f"the expression is nested {e.depth} deep; at most {MAX_DEPTH} is supported"
+    allowed = DOMAIN_OPS[domain]
+    seen: set[int] = set()
+    stack = [e]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        op = node.op
+        if op not in allowed:
+            return operator_error(op, domain)
+        if len(node.args) != ARITY[op]:
+            return f"{op} takes {ARITY[op]} arguments, not {len(node.args)}"
+        if op == "var":
+            if node.vtype != domain:
+                return f"variable {node.value} is {node.vtype}, not {domain}"
+        elif op == "int":
+            if type(node.value) is not int or node.value < 0 or node.value >= _LITERAL_LIMIT:
+                return f"invalid integer literal {node.value!r}"
+        elif op in COMPARISON_OPS and (node is not e or not statement):
+            return f"a comparison ({op}) cannot be part of a term"
+        stack.extend(node.args)
+    return None

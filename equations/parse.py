@@ -13,13 +13,17 @@ from .expr import (
     ARITY,
     BINARY_FUNCTIONS,
     COMPARISONS,
+    DOMAIN_OPS,
     DOMAINS,
     FUNCTIONS,
+    MAX_DEPTH,
+    MAX_LITERAL_DIGITS,
     RESERVED,
     Expr,
     make1,
     make2,
     num,
+    operator_error,
     var,
 )
 from .expr import PI as _PI
@@ -43,11 +47,25 @@ class ParseError(ValueError):
             where = f" at token {token}"
         detail = f"{message}{where}"
         if text and column is not None:
-            detail += f"\n  {text}\n  {' ' * (column - 1)}^"
+            shown, caret = _excerpt(text, column)
+            detail += f"\n  {shown}\n  {' ' * caret}^"
         super().__init__(detail)
 
 
-_TOKEN_RE = re.compile(r"\d+|[A-Za-z_][A-Za-z0-9_]*|<=>|\*\*|==|!=|<=|>=|:=|->|<-|\S")
+def _excerpt(text: str, column: int, width: int = 60) -> tuple[str, int]:
+    """At most ``2 * width`` characters of one line of ``text`` around ``column`` (1-based), and the
+    caret's offset in it: an error message stays short however long the input is."""
+    line_start = text.rfind("\n", 0, column - 1) + 1
+    line_end = text.find("\n", column - 1)
+    line = text[line_start : line_end if line_end >= 0 else len(text)]
+    col = column - 1 - line_start
+    lo = max(0, col - width)
+    hi = min(len(line), col + width)
+    prefix = "..." if lo else ""
+    return prefix + line[lo:hi] + ("..." if hi < len(line) else ""), len(prefix) + col - lo
+
+
+_TOKEN_RE = re.compile(r"[0-9]+|[A-Za-z_][A-Za-z0-9_]*|<=>|\*\*|==|!=|<=|>=|:=|->|<-|\S")
 
 _BIN = {"+": "add", "-": "sub", "*": "mul", "/": "div", "%": "mod", "**": "pow"}
 _LBP = {"+": 10, "-": 10, "*": 20, "/": 20, "%": 20, "**": 40}
@@ -69,17 +87,25 @@ def _check_domain(domain: str) -> None:
 
 
 class Parser:
-    """A cursor over the tokens of one text; reusable by the rule and tactic parsers."""
+    """A cursor over the tokens of one text; reusable by the rule and tactic parsers.
+
+    ``domain=None`` reads any operator of any domain, with real variables: tactic text read before the
+    goal it applies to is known, which :func:`equations.tactics.apply` then validates in the goal's domain.
+
+    Depth: callers check the result against :data:`~equations.expr.MAX_DEPTH` (:meth:`checked`) and turn a
+    ``RecursionError`` (input nested far deeper than that) into a :class:`ParseError` (:func:`too_deep`);
+    no per-token bookkeeping on the fast path.
+    """
 
     __slots__ = ("domain", "i", "leaves", "n", "text", "toks")
 
-    def __init__(self, text: str, domain: str = "real"):
+    def __init__(self, text: str, domain: str | None = "real"):
         self.text = text
         self.toks: list[str] = _TOKEN_RE.findall(text)
         self.n = len(self.toks)
         self.i = 0
         self.domain = domain
-        self.leaves = _leaf_cache[domain]
+        self.leaves = _leaf_cache[domain or "real"]
 
     # -- errors ----------------------------------------------------------------------------------------
     def column(self, k: int) -> int:
@@ -120,11 +146,13 @@ class Parser:
         leaf = self.leaves.get(t)
         if leaf is not None and (k + 1 >= self.n or toks[k + 1] != "("):
             left = leaf
-        elif c.isdigit():
+        elif "0" <= c <= "9":
             if k + 1 < self.n and toks[k + 1] == ".":
                 raise self.error("decimal numbers are not supported: write a fraction such as 3/2", k + 1)
+            if len(t) > MAX_LITERAL_DIGITS:
+                raise self.error(f"integer literal of {len(t)} digits: at most {MAX_LITERAL_DIGITS} are supported", k)
             left = num(int(t))
-        elif c.isalpha() or c == "_":
+        elif c.isascii() and (c.isalpha() or c == "_"):
             left = self._name(t, k)
         elif t == "-":
             if self.domain == "nat":
@@ -154,7 +182,7 @@ class Parser:
 
     def _name(self, t: str, k: int) -> Expr:
         if t in _UNARY_FUNCS:
-            if t in _REAL_ONLY and self.domain != "real":
+            if t in _REAL_ONLY and self.domain not in ("real", None):
                 raise self.error(f"{t} is only defined over the reals", k)
             self.expect("(")
             a = self.expr(0)
@@ -172,24 +200,35 @@ class Parser:
             self.expect(")")
             return make2("dvd" if t == "divides" else t, a, b)
         if t == "pi":
-            if self.domain != "real":
+            if self.domain not in ("real", None):
                 raise self.error("pi is only defined over the reals", k)
             return _PI
         if t in RESERVED:
             raise self.error(f"{t!r} is a reserved word and cannot be a variable", k)
         if self.peek() == "(":
             raise self.error(f"unknown function {t!r}", k)
-        leaf = var(t, self.domain)
+        leaf = var(t, self.domain or "real")
         if len(self.leaves) < _LEAF_LIMIT:
             self.leaves[t] = leaf
         return leaf
+
+    def checked(self, e: Expr, start: int) -> Expr:
+        """``e`` (parsed from token ``start`` on), or a ParseError when it is nested beyond the limit."""
+        if e.depth > MAX_DEPTH:
+            raise self.error(f"the expression is nested {e.depth} deep; at most {MAX_DEPTH} is supported", start)
+        return e
+
+    def too_deep(self) -> ParseError:
+        """The error for input nested so deeply that the recursive descent ran out of stack."""
+        return ParseError(f"the expression is nested too deeply (at most {MAX_DEPTH} levels are supported)",
+                          self.text, 1)
 
     def statement(self) -> Expr:
         """``expr CMP expr`` or ``divides(a, b)``."""
         start = self.i
         left = self.expr(0)
         if left.op == "dvd":
-            return left
+            return self.checked(left, start)
         t = self.peek()
         op = _CMP.get(t) if t is not None else None
         if op is None:
@@ -202,7 +241,7 @@ class Parser:
             raise self.error(f"expected a comparison (==, !=, <, <=, >, >=), found {t!r}")
         self.i += 1
         right = self.expr(0)
-        return make2(op, left, right)
+        return self.checked(make2(op, left, right), start)
 
     def hypotheses(self) -> tuple[Expr, ...]:
         """``stmt ((;|,) stmt)*`` after a ``|``."""
@@ -242,7 +281,7 @@ def split_domain(text: str, domain: str | None) -> tuple[str, str]:
 def parse(text: str, domain: str | None = None) -> Theorem:
     """Parse a theorem: ``[nat:|int:] GOAL [| HYP; HYP ...]``."""
     if not isinstance(text, str):
-        raise TypeError(f"parse expects a string, got {type(text).__name__}")
+        raise ParseError(f"a theorem is text, not {type(text).__name__}")
     cache = _theorem_cache.get(domain or "")
     if cache is not None:
         hit = cache.get(text)
@@ -261,8 +300,11 @@ def _parse_theorem(text: str, domain: str | None) -> Theorem:
     offset = len(text) - len(body)
     p = Parser(body, dom)
     try:
-        goal = p.statement()
-        hyps = p.tail()
+        try:
+            goal = p.statement()
+            hyps = p.tail()
+        except RecursionError:
+            raise p.too_deep() from None
     except ParseError as err:
         if offset and err.column is not None:
             raise ParseError(err.message, text, err.column + offset) from None
@@ -272,20 +314,27 @@ def _parse_theorem(text: str, domain: str | None) -> Theorem:
 
 def parse_expr(text: str, domain: str = "real") -> Expr:
     """Parse an expression or a single statement (no hypotheses)."""
+    if not isinstance(text, str):
+        raise ParseError(f"an expression is text, not {type(text).__name__}")
     _check_domain(domain)
     p = Parser(text, domain)
-    e = p.expr(0)
-    t = p.peek()
-    if t in _CMP:
-        p.i += 1
-        e = make2(_CMP[t], e, p.expr(0))
+    try:
+        e = p.expr(0)
+        t = p.peek()
+        if t in _CMP:
+            p.i += 1
+            e = make2(_CMP[t], e, p.expr(0))
+    except RecursionError:
+        raise p.too_deep() from None
     p.finish()
-    return e
+    return p.checked(e, 0)
 
 
 # --- prefix -----------------------------------------------------------------------------------------------
 
 _PREFIX_ARITY = {op: a for op, a in ARITY.items() if op not in ("int", "var")}
+#: the prefix operators of each domain: an operator the domain does not define is not a token there
+_DOMAIN_ARITY = {d: {op: a for op, a in _PREFIX_ARITY.items() if op in DOMAIN_OPS[d]} for d in DOMAINS}
 _DIGITS = frozenset("0123456789")
 
 
@@ -297,7 +346,9 @@ _theorem_cache: dict[str, dict[str, Theorem]] = {d: {} for d in ("", *DOMAINS)}
 
 
 def parse_prefix(text: str | list[str], domain: str = "real") -> Expr:
-    """Parse prefix tokens (the output of :func:`to_prefix`), e.g. ``add x INT+ 1 2``."""
+    """Parse prefix tokens (the output of :func:`to_prefix`), e.g. ``add x INT+ 1 2``. The result must be a
+    well-formed expression of ``domain`` (:func:`equations.expr.domain_error`): ``neg INT+ 1`` is not a
+    natural number, ``inv INT+ 2`` not an integer."""
     if isinstance(text, str):
         cache = _prefix_cache.get(domain)
         if cache is None:
@@ -311,11 +362,14 @@ def parse_prefix(text: str | list[str], domain: str = "real") -> Expr:
             cache.clear()
         cache[text] = e
         return e
+    _check_domain(domain)
+    if not isinstance(text, list) or not all(isinstance(t, str) for t in text):
+        raise ParseError("prefix input is a string or a list of token strings", token=0)
     return _parse_prefix(text, domain)
 
 
 def _parse_prefix(toks: list[str], domain: str) -> Expr:
-    arity = _PREFIX_ARITY
+    arity = _DOMAIN_ARITY[domain]
     table = _expr_table
     new = _expr_new
     leaves = _leaf_cache[domain]
@@ -334,14 +388,22 @@ def _parse_prefix(toks: list[str], domain: str) -> Expr:
             elif tok in _DIGITS:
                 digits.append(tok)
             elif tok == "INT+" or tok == "INT-":
+                if tok == "INT-" and domain == "nat":
+                    raise ParseError("negative literal: unary minus is not defined over nat", token=k)
                 if not digits:
                     raise ParseError(f"{tok} without digits", token=k)
+                if len(digits) > MAX_LITERAL_DIGITS:
+                    raise ParseError(f"integer literal of {len(digits)} digits: at most {MAX_LITERAL_DIGITS} are "
+                                     "supported", token=k)
                 value = int("".join(reversed(digits))) if len(digits) > 1 else int(digits[0])
                 digits.clear()
                 push(num(-value if tok == "INT-" else value))
             elif digits:
                 raise ParseError(f"digits not preceded by INT+ before {tok!r}", token=k + 1)
-            elif tok in RESERVED or not (tok[0].isalpha() or tok[0] == "_") or not tok.replace("_", "a").isalnum():
+            elif tok in _PREFIX_ARITY:
+                raise ParseError(operator_error(tok, domain), token=k)
+            elif (tok in RESERVED or not tok or not tok.isascii() or not (tok[0].isalpha() or tok[0] == "_")
+                  or not tok.replace("_", "a").isalnum()):
                 raise ParseError(f"invalid prefix token {tok!r}", token=k)
             else:
                 leaf = var(tok, domain)
@@ -376,7 +438,10 @@ def _parse_prefix(toks: list[str], domain: str) -> Expr:
             "empty prefix expression" if not stack else f"{len(stack)} expressions where one was expected",
             token=0,
         )
-    return stack[0]
+    e = stack[0]
+    if e.depth > MAX_DEPTH:
+        raise ParseError(f"the expression is nested {e.depth} deep; at most {MAX_DEPTH} is supported", token=0)
+    return e
 
 
 def _prefix_error(tok: str, k: int, stack: list[Expr], digits: list[str]) -> ParseError:

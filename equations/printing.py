@@ -6,7 +6,9 @@ one printed before costs only the new nodes.
 
 from __future__ import annotations
 
-from .expr import BINARY_SYMBOLS, COMPARISONS, Expr
+from collections.abc import Callable
+
+from .expr import BINARY_SYMBOLS, COMPARISONS, MAX_DEPTH, Expr
 
 _set = object.__setattr__
 
@@ -29,12 +31,41 @@ def _prec(e: Expr) -> int:
 def _wrap(e: Expr, need: int) -> str:
     s = e._infix
     if s is None:
-        s = to_infix(e)
+        s = _infix_node(e)
     return s if _PREC.get(e.op, _ATOM) >= need else f"({s})"
+
+
+#: Trees deeper than this are printed bottom-up with an explicit stack (see :func:`_bottom_up`), not by
+#: recursion, so a deep tree built through the Python API never exhausts the interpreter's stack.
+_RECURSION_DEPTH = 300
+
+
+def _bottom_up(e: Expr, slot: str, node_printer: Callable[[Expr], str]) -> None:
+    """Fill the cached strings (``slot``) of ``e``'s subtrees children first, each node by one
+    non-recursive call of ``node_printer`` (its children's strings are cached by then)."""
+    stack: list[tuple[Expr, bool]] = [(e, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if getattr(node, slot) is not None:
+            continue
+        if children_done or not node.args:
+            node_printer(node)
+        else:
+            stack.append((node, True))
+            stack.extend((a, False) for a in node.args)
 
 
 def to_infix(e: Expr) -> str:
     """Infix text with the fewest parentheses that still parse back to exactly this tree."""
+    s: str | None = e._infix
+    if s is not None:
+        return s
+    if e.depth > _RECURSION_DEPTH:
+        _bottom_up(e, "_infix", _infix_node)
+    return _infix_node(e)
+
+
+def _infix_node(e: Expr) -> str:
     s: str | None = e._infix
     if s is not None:
         return s
@@ -49,27 +80,36 @@ def to_infix(e: Expr) -> str:
         lmin, rmin = _CHILD_MIN[op]
         sym = _SYMBOLS[op]
         a, b = e.args
-        sa = a._infix or to_infix(a)  # (inlined _wrap: printing new goals is on the environment's step path)
+        sa = a._infix or _infix_node(a)  # (inlined _wrap: printing new goals is on the environment's step path)
         if _PREC.get(a.op, _ATOM) < lmin:
             sa = f"({sa})"
-        sb = b._infix or to_infix(b)
+        sb = b._infix or _infix_node(b)
         if _PREC.get(b.op, _ATOM) < rmin:
             sb = f"({sb})"
         s = sa + sym + sb
     elif op == "neg":
         s = "-" + _wrap(e.args[0], 4)
     elif op in COMPARISONS:
-        s = f"{to_infix(e.args[0])} {COMPARISONS[op]} {to_infix(e.args[1])}"
+        s = f"{_infix_node(e.args[0])} {COMPARISONS[op]} {_infix_node(e.args[1])}"
     elif op == "dvd":
-        s = f"divides({to_infix(e.args[0])}, {to_infix(e.args[1])})"
+        s = f"divides({_infix_node(e.args[0])}, {_infix_node(e.args[1])})"
     else:  # functions
-        s = f"{op}({', '.join(to_infix(a) for a in e.args)})"
+        s = f"{op}({', '.join(_infix_node(a) for a in e.args)})"
     _set(e, "_infix", s)
     return s
 
 
 def to_prefix(e: Expr) -> str:
     """Space-separated prefix tokens; integers in the digit-level encoding ``INT+ 1 2 3``."""
+    p: str | None = e._prefix
+    if p is not None:
+        return p
+    if e.depth > _RECURSION_DEPTH:
+        _bottom_up(e, "_prefix", _prefix_node)
+    return _prefix_node(e)
+
+
+def _prefix_node(e: Expr) -> str:
     p: str | None = e._prefix
     if p is not None:
         return p
@@ -85,14 +125,14 @@ def to_prefix(e: Expr) -> str:
         a = args[0]
         pa = a._prefix
         if pa is None:
-            pa = to_prefix(a)
+            pa = _prefix_node(a)
         if len(args) == 1:
             p = op + " " + pa
         else:
             b = args[1]
             pb = b._prefix
             if pb is None:
-                pb = to_prefix(b)
+                pb = _prefix_node(b)
             p = f"{op} {pa} {pb}"
     _set(e, "_prefix", p)
     return p
@@ -113,7 +153,14 @@ _LATEX_CMP = {"eq": "=", "ne": r"\neq", "lt": "<", "le": r"\leq", "gt": ">", "ge
 
 
 def to_latex(e: Expr) -> str:
-    """LaTeX for display (not meant to be parsed back)."""
+    """LaTeX for display (not meant to be parsed back). ValueError for trees deeper than
+    :data:`equations.expr.MAX_DEPTH` (nothing the engine builds), which no reader could follow."""
+    if e.depth > MAX_DEPTH:
+        raise ValueError(f"the expression is nested {e.depth} deep: too deep to show as LaTeX (at most {MAX_DEPTH})")
+    return _latex(e)
+
+
+def _latex(e: Expr) -> str:
     op = e.op
     if op == "int":
         return str(e.value)
@@ -127,28 +174,28 @@ def to_latex(e: Expr) -> str:
         return r"\pi"
     a = e.args
     if op in _LATEX_CMP:
-        return f"{to_latex(a[0])} {_LATEX_CMP[op]} {to_latex(a[1])}"
+        return f"{_latex(a[0])} {_LATEX_CMP[op]} {_latex(a[1])}"
     if op == "div":
-        return r"\frac{" + to_latex(a[0]) + "}{" + to_latex(a[1]) + "}"
+        return r"\frac{" + _latex(a[0]) + "}{" + _latex(a[1]) + "}"
     if op == "inv":
-        return r"\frac{1}{" + to_latex(a[0]) + "}"
+        return r"\frac{1}{" + _latex(a[0]) + "}"
     if op == "sqrt":
-        return r"\sqrt{" + to_latex(a[0]) + "}"
+        return r"\sqrt{" + _latex(a[0]) + "}"
     if op == "abs":
-        return r"\left|" + to_latex(a[0]) + r"\right|"
+        return r"\left|" + _latex(a[0]) + r"\right|"
     if op == "pow":
-        base = to_latex(a[0])
+        base = _latex(a[0])
         if _prec(a[0]) < _ATOM or a[0].op in _LATEX_FUNCS or a[0].op == "pow":
             base = r"\left(" + base + r"\right)"
-        return base + "^{" + to_latex(a[1]) + "}"
+        return base + "^{" + _latex(a[1]) + "}"
     if op == "neg":
-        inner = to_latex(a[0])
+        inner = _latex(a[0])
         return "-" + (inner if _prec(a[0]) >= 3 else r"\left(" + inner + r"\right)")
     if op in ("add", "sub", "mul", "mod"):
         lmin, rmin = _CHILD_MIN[op]
-        left = to_latex(a[0]) if _prec(a[0]) >= lmin else r"\left(" + to_latex(a[0]) + r"\right)"
-        right = to_latex(a[1]) if _prec(a[1]) >= rmin else r"\left(" + to_latex(a[1]) + r"\right)"
+        left = _latex(a[0]) if _prec(a[0]) >= lmin else r"\left(" + _latex(a[0]) + r"\right)"
+        right = _latex(a[1]) if _prec(a[1]) >= rmin else r"\left(" + _latex(a[1]) + r"\right)"
         sym = {"add": " + ", "sub": " - ", "mul": r" \cdot ", "mod": r" \bmod "}[op]
         return left + sym + right
     fn = _LATEX_FUNCS.get(op, r"\operatorname{" + op + "}")
-    return fn + r"\left(" + ", ".join(to_latex(x) for x in a) + r"\right)"
+    return fn + r"\left(" + ", ".join(_latex(x) for x in a) + r"\right)"

@@ -19,7 +19,7 @@ from fractions import Fraction
 from itertools import product
 
 from .exact import MAX_BITS
-from .expr import COMPARISON_OPS, INTEGER_ONLY, Expr, make2, num, retype
+from .expr import _LITERAL_LIMIT, COMPARISON_OPS, MAX_DEPTH, MAX_LITERAL_DIGITS, Expr, domain_error, make2, num, retype
 from .parse import ParseError, Parser
 from .printing import to_infix
 from .rules import Rule, RuleSet
@@ -28,7 +28,7 @@ from .theorem import Theorem
 
 class InvalidTactic(ValueError):
     """A tactic that cannot be applied. ``kind`` is one of: ``syntax``, ``unknown_rule``, ``domain``,
-    ``direction``, ``position``, ``no_match``, ``substitution``, ``arith``."""
+    ``direction``, ``position``, ``no_match``, ``substitution``, ``arith``, ``depth``."""
 
     def __init__(self, reason: str, kind: str = "no_match"):
         super().__init__(reason)
@@ -54,13 +54,30 @@ class Tactic:
     subs: tuple[tuple[str, Expr], ...] = ()
 
     def __post_init__(self) -> None:
+        # Kept cheap (the enumeration builds many tactics): a position must be an integer here, because
+        # ``Expr.at`` with a fractional one would never stop; substitution values are validated by ``apply``.
+        pos = self.position
+        if pos is not None and type(pos) is not int:
+            if isinstance(pos, bool) or not hasattr(pos, "__index__"):
+                raise InvalidTactic(f"a position is a non-negative integer, not {pos!r}", "position")
+            object.__setattr__(self, "position", pos.__index__())  # numpy integers
         if self.direction not in (None, "fwd", "bwd"):
             raise InvalidTactic(f"direction must be 'fwd' or 'bwd', not {self.direction!r}", "direction")
         if (self.direction is None) != (self.position is None):
             raise InvalidTactic("a direction needs a position and vice versa", "direction")
         subs = self.subs
-        if len(subs) > 1 and any(subs[i][0] > subs[i + 1][0] for i in range(len(subs) - 1)):
-            object.__setattr__(self, "subs", tuple(sorted(subs, key=lambda kv: kv[0])))
+        if subs:
+            if type(subs) is not tuple:
+                subs = tuple(subs.items()) if isinstance(subs, dict) else tuple(subs)
+                object.__setattr__(self, "subs", subs)
+            if len(subs) > 1:
+                try:
+                    unsorted = any(subs[i][0] > subs[i + 1][0] for i in range(len(subs) - 1))
+                except (TypeError, IndexError):
+                    raise InvalidTactic(f"substitutions are (name, expression) pairs, not {subs!r}",
+                                        "substitution") from None
+                if unsorted:
+                    object.__setattr__(self, "subs", tuple(sorted(subs, key=lambda kv: kv[0])))
 
     @staticmethod
     def rewrite(rule: str, direction: str, position: int, **subs: Expr) -> Tactic:
@@ -79,12 +96,18 @@ class Tactic:
         return s
 
     @staticmethod
-    def parse(text: str, domain: str = "real") -> Tactic:
-        """Parse canonical tactic text; :class:`InvalidTactic` (kind ``syntax``) on malformed text."""
+    def parse(text: str, domain: str | None = None) -> Tactic:
+        """Parse canonical tactic text; :class:`InvalidTactic` (kind ``syntax``) on malformed text.
+
+        With ``domain`` the substitutions must be terms of that domain. Without it they are read with every
+        operator allowed, and :func:`apply` (so the proof checker) validates them against the goal's
+        domain: a tactic is only ever judged in the domain of the goal it is applied to."""
+        if not isinstance(text, str):
+            raise InvalidTactic(f"a tactic is text or a Tactic, not {type(text).__name__}", "syntax")
         m = _TACTIC_RE.match(text)
         if m is None:
             raise InvalidTactic(
-                f"cannot parse tactic {text!r}: expected 'RULE [-> POS | <- POS] [with VAR := EXPR, ...]'",
+                f"cannot parse tactic {_clip(text)!r}: expected 'RULE [-> POS | <- POS] [with VAR := EXPR, ...]'",
                 "syntax",
             )
         direction = _ARROWS[m.group("arrow")] if m.group("arrow") else None
@@ -96,44 +119,65 @@ class Tactic:
             try:
                 while True:
                     name = p.peek()
-                    if name is None or not (name[0].isalpha() or name[0] == "_"):
+                    if name is None or not (name[0].isascii() and (name[0].isalpha() or name[0] == "_")):
                         raise p.error("expected a pattern variable name")
                     p.i += 1
                     p.expect(":=")
-                    subs.append((name, p.expr(0)))
+                    start = p.i
+                    try:
+                        subs.append((name, p.checked(p.expr(0), start)))
+                    except RecursionError:
+                        raise p.too_deep() from None
                     if p.peek() != ",":
                         break
                     p.i += 1
                 p.finish()
             except ParseError as err:
-                raise InvalidTactic(f"bad substitution in tactic {text!r}: {err}", "syntax") from None
+                raise InvalidTactic(f"bad substitution in tactic {_clip(text)!r}: {err}", "syntax") from None
             names = [k for k, _ in subs]
             if len(set(names)) != len(names):
-                raise InvalidTactic(f"a variable is given twice in {text!r}", "syntax")
+                raise InvalidTactic(f"a variable is given twice in {_clip(text)!r}", "syntax")
         return Tactic(m.group("rule"), direction, position, tuple(subs))
 
 
 # --- application ----------------------------------------------------------------------------------------
 
 def _check_sub(name: str, e: Expr, domain: str) -> Expr:
-    if domain != "real":
+    """The value given for ``name``, as a term of the goal's domain, or :class:`InvalidTactic` naming what
+    the domain does not define. Over ℕ/ℤ, variables are retyped (text read without a domain has real
+    variables); over ℝ a variable of another type is an error."""
+    if not isinstance(e, Expr):
+        raise InvalidTactic(f"substitution {name} := {e!r}: expected an expression, got {type(e).__name__}",
+                            "substitution")
+    if domain != "real" and not e.const:
         e = retype(e, domain)
-    for node in e.subterms():
-        if node.op in COMPARISON_OPS:
-            raise InvalidTactic(f"substitution {name} := {to_infix(e)} is a statement, not a term", "substitution")
-        if domain == "real" and node.op in INTEGER_ONLY:
-            raise InvalidTactic(f"substitution {name} uses {node.op}, which needs int or nat", "substitution")
-        if node.op == "var" and node.vtype != domain:
-            raise InvalidTactic(f"substitution {name}: variable {node.value} is {node.vtype}, not {domain}",
-                                "substitution")
+    why = domain_error(e, domain)
+    if why is not None:
+        raise InvalidTactic(f"substitution {name} := {_show(e)}: {why}", "substitution")
     return e
+
+
+def _clip(text: str, limit: int = 100) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _show(e: Expr) -> str:
+    """Infix text for an error message, shortened (the term may be huge or deep)."""
+    if e.depth > MAX_DEPTH:
+        return "<a term too deep to print>"
+    text = to_infix(e)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _bind_free(rule: Rule, direction: str | None, tactic: Tactic, bindings: dict[str, Expr], domain: str) -> None:
     free = rule.free[direction]
     if not free and not tactic.subs:
         return
-    given = dict(tactic.subs)
+    try:
+        given = dict(tactic.subs)
+    except (TypeError, ValueError):
+        raise InvalidTactic(f"substitutions are (name, expression) pairs, not {tactic.subs!r}",
+                            "substitution") from None
     missing = [v for v in free if v not in given]
     if missing:
         raise InvalidTactic(
@@ -146,7 +190,8 @@ def _bind_free(rule: Rule, direction: str | None, tactic: Tactic, bindings: dict
         if fixed:
             raise InvalidTactic(f"{', '.join(fixed)} of rule {rule.id} is fixed by the match and cannot be given",
                                 "substitution")
-        raise InvalidTactic(f"rule {rule.id} has no pattern variable {', '.join(extra)}", "substitution")
+        raise InvalidTactic(f"rule {rule.id} has no pattern variable {', '.join(map(str, extra))}",
+                            "substitution")
     for k in free:
         bindings[k] = _check_sub(k, given[k], domain)
 
@@ -162,8 +207,8 @@ def _numeral_value(e: Expr) -> int | None:
 def _numeral(v: int, domain: str) -> Expr:
     if v < 0 and domain == "nat":
         raise InvalidTactic("the result would be negative in the naturals", "arith")
-    if v.bit_length() > MAX_BITS:
-        raise InvalidTactic("the result is too large", "arith")
+    if v.bit_length() > MAX_BITS or abs(v) >= _LITERAL_LIMIT:
+        raise InvalidTactic(f"the result is too large (more than {MAX_LITERAL_DIGITS} digits)", "arith")
     return num(v)
 
 
@@ -220,6 +265,8 @@ def apply(thm: Theorem, tactic: Tactic | str, rules: RuleSet) -> list[Theorem]:
     proved). Raises :class:`InvalidTactic` with the reason when the tactic does not apply."""
     if isinstance(tactic, str):
         tactic = Tactic.parse(tactic, thm.domain)
+    elif not isinstance(tactic, Tactic):
+        raise InvalidTactic(f"a tactic is text or a Tactic, not {type(tactic).__name__}", "syntax")
     rule = rules.get(tactic.rule)
     if rule is None:
         raise InvalidTactic(f"unknown rule {tactic.rule!r} in rule set {rules.name!r}", "unknown_rule")
@@ -245,7 +292,7 @@ def apply(thm: Theorem, tactic: Tactic | str, rules: RuleSet) -> list[Theorem]:
     node = goal.at(pos)
     if rule.kind == "arith":
         new = _arith(rule, direction, node, tactic, thm.domain)
-        return [thm.with_goal(goal.replace_at(pos, new))]
+        return [thm.with_goal(_deep_check(goal.replace_at(pos, new)))]
     if rule.relational:
         if pos != 0:
             raise InvalidTactic(f"{rule.id} rewrites a whole comparison: its position must be 0", "position")
@@ -259,10 +306,19 @@ def apply(thm: Theorem, tactic: Tactic | str, rules: RuleSet) -> list[Theorem]:
     _bind_free(rule, direction, tactic, b, thm.domain)
     new_node = rule.build[direction](b)
     hyps, domain = thm.hyps, thm.domain
-    out = [Theorem(goal.replace_at(pos, new_node) if pos else new_node, hyps, domain)]
+    new_goal = goal.replace_at(pos, new_node) if pos else new_node
+    if new_goal.depth > MAX_DEPTH:
+        _deep_check(new_goal)
+    out = [Theorem(new_goal, hyps, domain)]
     for h in rule.hyp_build:
         out.append(Theorem(h(b), hyps, domain))
     return out
+
+
+def _deep_check(goal: Expr) -> Expr:
+    if goal.depth > MAX_DEPTH:
+        raise InvalidTactic(f"the rewritten goal would be nested {goal.depth} deep (at most {MAX_DEPTH})", "depth")
+    return goal
 
 
 # --- enumeration ----------------------------------------------------------------------------------------

@@ -1,0 +1,46 @@
+"""The wheel ships every package: the declared package list covers every folder with an ``__init__.py``
+under the folders that are installed as ``equations.*`` (editable installs hide a missing one)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _config() -> dict[str, object]:
+    if sys.version_info < (3, 11):
+        pytest.skip("tomllib needs Python 3.11")
+    import tomllib
+
+    with (ROOT / "pyproject.toml").open("rb") as f:
+        setuptools: dict[str, object] = tomllib.load(f)["tool"]["setuptools"]
+    return setuptools
+
+
+def test_every_package_folder_is_declared() -> None:
+    cfg = _config()
+    package_dir: dict[str, str] = cfg["package-dir"]  # type: ignore[assignment]
+    declared = set(cfg["packages"])  # type: ignore[call-overload]
+    found = set()
+    for name, folder in package_dir.items():
+        base = ROOT / folder
+        for init in base.rglob("__init__.py"):
+            rel = init.parent.relative_to(base)
+            found.add(".".join((name, *rel.parts)))
+    assert found, "no packages found"
+    assert found == declared, f"missing from pyproject's packages: {sorted(found - declared)}; " \
+                              f"declared but absent: {sorted(declared - found)}"
+
+
+def test_package_data_files_exist() -> None:
+    cfg = _config()
+    package_dir: dict[str, str] = cfg["package-dir"]  # type: ignore[assignment]
+    data: dict[str, list[str]] = cfg["package-data"]  # type: ignore[assignment]
+    for package, patterns in data.items():
+        folder = ROOT / package_dir.get(package, package.replace(".", "/"))
+        for pattern in patterns:
+            assert list(folder.glob(pattern)), f"{package}: no file matches {pattern!r}"
