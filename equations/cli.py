@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from . import __version__
 from .closing import closed_by
 from .parse import ParseError, parse
 from .proof import Proof, ProofError, check_proof
@@ -34,6 +35,8 @@ def _rules(name: str) -> RuleSet:
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
+    if args.set is None and (args.category is not None or args.check):
+        args.set = "default"  # a category or a check is about one set's rules
     if args.set is None:
         print(f"{'rule set':10s} {'domain':6s} {'rules':>5s}  categories")
         for name in bundled_rule_sets():
@@ -190,9 +193,31 @@ def cmd_identities(args: argparse.Namespace) -> int:
     return 0
 
 
+class _DefaultsFormatter(argparse.HelpFormatter):
+    """Appends ``(default: X)`` to an option's help when it has a meaningful default the text does not
+    already state."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if (action.required or default is None or default is False or default is argparse.SUPPRESS
+                or "default" in text or not action.option_strings):
+            return text
+        return f"{text} (default: %(default)s)".lstrip()
+
+
+class _Parser(argparse.ArgumentParser):
+    """Subcommand parser whose help shows each option's default (the wings' subcommands too)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _DefaultsFormatter)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="equations", description="The Equations theorem-proving environment.")
-    sub = ap.add_subparsers(dest="command", required=True)
+    ap.add_argument("--version", action="version", version=f"equations {__version__}")
+    sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("rules", help="list rule sets, or the rules of one set")
     p.add_argument("--set", help="a bundled rule set (default, nat, int) or a rule file")
@@ -204,12 +229,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("apply", help="apply a tactic to a goal and print the subgoals")
     p.add_argument("goal", help="e.g. 'x + 0 == x'")
     p.add_argument("tactic", help="e.g. 'add_zero -> 1'")
-    p.add_argument("--rules", default="default")
+    p.add_argument("--rules", default="default", help="rule set: a bundled name (equations rules) or a rule file")
     p.set_defaults(fn=cmd_apply)
 
     p = sub.add_parser("tactics", help="list every applicable tactic for a goal")
     p.add_argument("goal")
-    p.add_argument("--rules", default="default")
+    p.add_argument("--rules", default="default", help="rule set: a bundled name (equations rules) or a rule file")
     p.add_argument("--max-subs", type=int, default=8, help="substitution choices per (rule, direction, position)")
     p.set_defaults(fn=cmd_tactics)
 
@@ -256,4 +281,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the canonical module's main: under ``python -m`` this file is ``__main__``, a second copy whose
+    # UsageError class would not be the one the subcommands of the wings raise.
+    from equations.cli import main as _main
+
+    sys.exit(_main())

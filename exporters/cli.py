@@ -92,6 +92,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     from equations.cli import UsageError
 
     groups = read_items(Path(args.input), args.rules, args.limit)
+    if not any(groups.values()):
+        raise UsageError(f"{args.input}: no theorems to export (no records, or a folder without shards)")
     out = Path(args.output)
     total = ExportReport()
     try:
@@ -107,7 +109,12 @@ def cmd_export(args: argparse.Namespace) -> int:
             total.preamble_seconds += report.preamble_seconds
     except ExportError as err:
         raise UsageError(str(err)) from None
-    _summary(args.to, total, out)
+    except OSError as err:
+        raise UsageError(f"writing the export under {out} failed: {err.strerror or err}") from None
+    try:
+        _summary(args.to, total, out)
+    except OSError as err:
+        raise UsageError(f"writing the export report under {out} failed: {err.strerror or err}") from None
     rejected = any(why.startswith(REJECTED) for why in total.skipped.values())
     return 1 if total.failures or rejected else 0
 

@@ -124,6 +124,13 @@ def cmd_generate(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} exists and is not a directory")
+    try:  # fail before any work when the folder cannot be made or written
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".write-probe"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as err:
+        raise UsageError(f"cannot write to --out {out}: {err.strerror or err}") from None
 
     bar: Any = None
     done = [0]
@@ -142,9 +149,12 @@ def cmd_generate(args: argparse.Namespace) -> int:
         else:
             print(f"\r{done[0]}/{args.n} theorems", end="", file=sys.stderr, flush=True)
 
-    summary = write_dataset(args.method, args.n, out, rules=args.rules, params=params, seed=args.seed,
-                            workers=args.workers, shard_size=args.shard_size, fmt=args.format, pairs=args.pairs,
-                            resume=args.resume, progress=progress)
+    try:
+        summary = write_dataset(args.method, args.n, out, rules=args.rules, params=params, seed=args.seed,
+                                workers=args.workers, shard_size=args.shard_size, fmt=args.format,
+                                pairs=args.pairs, resume=args.resume, progress=progress)
+    except OSError as err:
+        raise UsageError(f"writing the dataset under {out} failed: {err.strerror or err}") from None
     if bar is not None:
         bar.close()
     elif not args.quiet:
