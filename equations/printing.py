@@ -55,14 +55,16 @@ def _bottom_up(e: Expr, slot: str, node_printer: Callable[[Expr], str]) -> None:
             stack.extend((a, False) for a in node.args)
 
 
+def _uncached(e: Expr, slot: str, node_printer: Callable[[Expr], str]) -> str:
+    if e.depth > _RECURSION_DEPTH:
+        _bottom_up(e, slot, node_printer)
+    return node_printer(e)
+
+
 def to_infix(e: Expr) -> str:
     """Infix text with the fewest parentheses that still parse back to exactly this tree."""
     s: str | None = e._infix
-    if s is not None:
-        return s
-    if e.depth > _RECURSION_DEPTH:
-        _bottom_up(e, "_infix", _infix_node)
-    return _infix_node(e)
+    return s if s is not None else _uncached(e, "_infix", _infix_node)
 
 
 def _infix_node(e: Expr) -> str:
@@ -102,11 +104,7 @@ def _infix_node(e: Expr) -> str:
 def to_prefix(e: Expr) -> str:
     """Space-separated prefix tokens; integers in the digit-level encoding ``INT+ 1 2 3``."""
     p: str | None = e._prefix
-    if p is not None:
-        return p
-    if e.depth > _RECURSION_DEPTH:
-        _bottom_up(e, "_prefix", _prefix_node)
-    return _prefix_node(e)
+    return p if p is not None else _uncached(e, "_prefix", _prefix_node)
 
 
 def _prefix_node(e: Expr) -> str:

@@ -1,7 +1,8 @@
 """Rules (transformations and assertions) and rule sets loaded from text files.
 
-Rules are data: ``equations/rules_data/<name>.rules`` ship the default (real), ``nat`` and ``int`` sets,
-and users load their own files with the same format::
+Rules are data: ``equations/rules_data/<name>.rules`` ship the ``default`` (real), ``paper`` (the HTPS
+paper's elementary real library, a subset of ``default``), ``nat`` and ``int`` sets, and users load their
+own files with the same format::
 
     @domain real
     @category basic
@@ -376,7 +377,7 @@ def parse_rules_text(text: str, source: str = "<text>", name: str = "user") -> R
         raise RuleError(f"{source}: {err}") from None
 
 
-_BUNDLED = ("default", "nat", "int")
+_BUNDLED = ("default", "paper", "nat", "int")
 _cache: dict[str, RuleSet] = {}
 
 
@@ -385,7 +386,7 @@ def bundled_rule_sets() -> tuple[str, ...]:
 
 
 def load_rules(name_or_path: str | Path = "default") -> RuleSet:
-    """A bundled rule set (``default``, ``nat``, ``int``; cached) or a user rule file by path."""
+    """A bundled rule set (``default``, ``paper``, ``nat``, ``int``; cached) or a user rule file by path."""
     key = str(name_or_path)
     if key in _cache:
         return _cache[key]

@@ -22,13 +22,14 @@ theorem files; :func:`check_coq` compiles it, then the theorem files, naming eve
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 from pathlib import Path
 
-from equations import Expr, ProofError, Rule, RuleSet, Theorem, exact_value, make, num, var
+from equations import Expr, ProofError, Rule, RuleSet, Theorem, exact_value, load_rules, make, num, var
 
 from .common import REJECTED, ExportItem, ExportReport, identifier
 from .coq_check import compile_blocks, compile_preamble
@@ -245,16 +246,31 @@ def file_header(domain: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def lemma_rule_set(rules: RuleSet) -> RuleSet:
+    """The bundled rule set whose preamble lemmas the proofs of ``rules`` apply: the one of its domain
+    (:data:`RULE_SETS`). Another set over that domain (``paper``, a subset, a user file) shares those
+    lemmas rule by rule: a rule it uses must have the same id and statement there (see
+    :func:`export_theorem`), so one preamble serves every set and no lemma is duplicated."""
+    name = RULE_SETS.get(rules.domain)
+    if name is None:
+        raise ExportError(f"no Coq lemmas for domain {rules.domain}")
+    return load_rules(name)
+
+
 def export_theorem(item: ExportItem, rules: RuleSet) -> str:
-    """The Coq block of one theorem; :class:`ExportError` when it uses a rule without a Coq lemma."""
+    """The Coq block of one theorem; :class:`ExportError` when it uses a rule without a Coq lemma (a rule
+    the domain's bundled set lacks or states differently, or one listed as unexportable)."""
     if item.theorem.domain != rules.domain:
         raise ExportError(f"the theorem is over {item.theorem.domain}, rule set {rules.name!r} over {rules.domain}")
-    if RULE_SETS.get(item.theorem.domain) != rules.name:
-        raise ExportError(f"only the bundled rule sets have Coq lemmas; {rules.name!r} is not "
-                          f"{RULE_SETS.get(item.theorem.domain)!r}")
+    base = lemma_rule_set(rules)
     node = trace(item.theorem, item.proof, rules)
-    skip = unexportable(rules.name)
+    skip = unexportable(base.name)
     for rid in rules_used(node):
+        if base is not rules:
+            lemma = base.get(rid)
+            if lemma is None or str(lemma) != str(rules[rid]):
+                raise ExportError(f"uses rule {rid} of set {rules.name!r}, which has no Coq lemma (the lemmas are "
+                                  f"the rules of {base.name!r}, and {rid} is not one of them as stated)", rid)
         if rid in skip:
             raise ExportError(f"uses rule {rid}, which has no Coq lemma ({skip[rid]})", rid)
     return theorem_text(identifier(item.name), item.theorem, node)
@@ -275,13 +291,16 @@ def write_coq(items: Iterable[ExportItem], out_dir: Path, rules: RuleSet, *, per
     (out_dir / "_CoqProject").write_text('-Q . ""\n')
     batch: list[tuple[str, str]] = []
     domain = rules.domain
+    # theorems of another set than the domain's bundled one (``paper``) go to their own files, so the
+    # groups of one input (see exporters/cli.py) never overwrite each other
+    tag = domain if rules.name == RULE_SETS.get(domain) else f"{domain}_{re.sub(r'[^A-Za-z0-9]+', '_', rules.name)}"
     index = 0
 
     def flush() -> None:
         nonlocal index, batch
         if not batch:
             return
-        path = out_dir / f"{stem}_{domain}_{index:04d}.v"
+        path = out_dir / f"{stem}_{tag}_{index:04d}.v"
         _write_atomic(path, file_header(domain) + "\n" + "\n\n".join(b for _, b in batch) + "\n")
         report.files.append(path)
         index += 1

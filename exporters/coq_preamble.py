@@ -25,7 +25,8 @@ from equations import RuleSet, load_rules
 
 from .coq_syntax import COQ_SCOPE, RULE_MODULE, lemma_name, rule_statement
 
-#: the bundled rule set of each domain
+#: the bundled rule set of each domain, whose rules have preamble lemmas; ``paper`` (and any set stating
+#: rules the same way) uses the lemmas of its domain's set, see :func:`.coq.lemma_rule_set`
 RULE_SETS = {"real": "default", "nat": "nat", "int": "int"}
 DATA = Path(str(resources.files("equations.exporters") / "data" / "coq"))
 BASE = "EquationsBase"

@@ -42,9 +42,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from equations import Expr, ProofError, RuleSet, Theorem
+from equations import Expr, ProofError, RuleSet, Theorem, load_rules
 from equations.expr import make
-from equations.rules import Rule
+from equations.rules import Rule, bundled_rule_sets
 
 from .common import REJECTED, ExportItem, ExportReport, identifier
 from .lean_syntax import (
@@ -114,13 +114,36 @@ def _unmapped(set_name: str) -> dict[str, str]:
     return {row[1]: row[2] for row in _rows(DATA / "unmapped.tsv") if row[0] == set_name}
 
 
+def _shared(rule_set_name: str) -> tuple[str, dict[str, Rule]] | None:
+    """For a bundled rule set without tables of its own (``paper``): the set whose tables serve it (its
+    domain's, :data:`DOMAIN_SET`) and its rules that set states identically (the others have no entry)."""
+    if rule_set_name in BUNDLED or rule_set_name not in bundled_rule_sets():
+        return None
+    rules = load_rules(rule_set_name)
+    owner = DOMAIN_SET.get(rules.domain, "")
+    base = load_rules(owner)
+    return owner, {r.id: r for r in rules if (b := base.get(r.id)) is not None and str(b) == str(r)}
+
+
 def mapped_rules(rule_set_name: str) -> dict[str, str]:
-    """Rule id -> its Lean proof template, for a bundled rule set (``default``, ``nat``, ``int``)."""
+    """Rule id -> its Lean proof template, for a bundled rule set (``default``, ``nat``, ``int``; ``paper``
+    uses the entries of ``default`` for the rules the two sets share)."""
+    shared = _shared(rule_set_name)
+    if shared is not None:
+        owner, same = shared
+        return {k: v.template for k, v in _table(owner).items() if k in same}
     return {k: v.template for k, v in _table(rule_set_name).items()}
 
 
 def unmapped_rules(rule_set_name: str) -> dict[str, str]:
-    """Rule id -> why it has no Lean counterpart, for a bundled rule set."""
+    """Rule id -> why it has no Lean counterpart, for a bundled rule set (``paper``: as for ``default``)."""
+    shared = _shared(rule_set_name)
+    if shared is not None:
+        owner, same = shared
+        out = {k: v for k, v in _unmapped(owner).items() if k in same}
+        out.update({r.id: f"not a rule of {owner} as stated" for r in load_rules(rule_set_name)
+                    if r.id not in same})
+        return out
     return dict(_unmapped(rule_set_name))
 
 
@@ -167,14 +190,14 @@ def mathlib_names() -> dict[str, list[str]]:
 
 def _lean_rule(rule: Rule, rules: RuleSet) -> LeanRule:
     """The table entry for ``rule``, or ExportError naming the reason it has none."""
+    # a set without tables of its own (``paper``, a subset, a user file) uses those of its domain's bundled
+    # set, for the rules stated there identically (checked below)
     set_name = rules.name if rules.name in BUNDLED else DOMAIN_SET.get(rule.domain, "")
     entry = _table(set_name).get(rule.id)
     if entry is None:
         reason = _unmapped(set_name).get(rule.id, f"rule {rule.id} of set {rules.name} has no Lean mapping")
         raise ExportError(f"unmapped rule {rule.id}: {reason}", rule.id)
     if rules.name not in BUNDLED:
-        from equations import load_rules
-
         bundled = load_rules(set_name).rules.get(rule.id)
         if bundled is None or str(bundled) != str(rule):
             raise ExportError(f"unmapped rule {rule.id}: it differs from the bundled rule of that id", rule.id)

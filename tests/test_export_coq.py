@@ -140,6 +140,31 @@ def test_bad_proofs_are_not_exported(tmp_path: Path) -> None:
     assert main(["export", "--to", "lean", str(src), str(tmp_path / "lean")]) == 1
 
 
+def test_paper_set_uses_the_default_lemmas(tmp_path: Path) -> None:
+    """``paper`` has no preamble of its own: each of its rules is the default rule of that id, stated the
+    same, so its proofs apply the lemmas of EquationsReal.v (one lemma per rule, no duplicate data)."""
+    paper, default = eq.load_rules("paper"), eq.load_rules("default")
+    lemmas = set(exportable_rules(default))
+    for r in paper:
+        if r.kind != "arith":
+            assert r.id in lemmas and rule_statement(r) == rule_statement(default[r.id]), r.id
+    assert export_theorem(_figure8(), paper) == export_theorem(_figure8(), default)
+    report = write_coq([_figure8()], tmp_path, paper, stem="Fig8")
+    assert report.exported == ["figure8"] and [f.name for f in report.files] == ["Fig8_real_paper_0000.v"]
+
+
+def test_a_rule_stated_differently_has_no_lemma() -> None:
+    """A set of another name may use the default lemmas only for rules it states exactly as default does."""
+    mine = eq.parse_rules_text("rewrite add_zero: A + 0 == A\nrewrite add_comm: A + B == B + A + 0\n"
+                               "assert eq_refl: A == A\n", name="mine")
+    ok = ExportItem("ok", eq.parse("x + 0 == x"), eq.Proof.chain(["add_zero -> 1"]))
+    assert "(r_add_zero x)" in export_theorem(ok, mine)
+    bad = ExportItem("bad", eq.parse("x + y == y + x + 0"), eq.Proof.chain(["add_comm -> 1"]))
+    with pytest.raises(ExportError, match="add_comm") as err:
+        export_theorem(bad, mine)
+    assert err.value.rule == "add_comm"
+
+
 # --- coqc ----------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
@@ -184,6 +209,23 @@ def test_integer_theorems_are_accepted_by_coq(coq_dir: Path, rule_set: str) -> N
     report = write_coq(items, coq_dir, eq.load_rules(rule_set), stem=f"Gen_{rule_set}")
     check_coq(report, coq_dir)
     assert report.failures == {} and report.accepted == 120
+
+
+@needs_coq
+def test_paper_theorems_are_accepted_by_coq(coq_dir: Path) -> None:
+    """Random walks (and a few graph theorems) over the paper's elementary rules, checked by coqc."""
+    from equations.generators import GraphGenerator, RandomWalkGenerator
+
+    paper = eq.load_rules("paper")
+    gens = [g for g in RandomWalkGenerator("paper", steps=5).generate(30, seed=4)]
+    gens += [g for g in GraphGenerator("paper").generate(10, seed=4)]
+    items = [ExportItem(f"paper-{k}", g.theorem, g.proof) for k, g in enumerate(gens)]
+    assert {r for g in gens for r in g.rules_used} <= set(paper.rules)
+    report = write_coq(items, coq_dir, paper, stem="Gen_paper")
+    assert report.skipped == {} and all("_real_paper_" in f.name for f in report.files)
+    check_coq(report, coq_dir)
+    assert report.failures == {}, list(report.failures.items())[:3]
+    assert report.accepted == len(items) == 40
 
 
 @needs_coq

@@ -24,7 +24,7 @@ from equations.exporters.leandojo import leandojo_records, write_leandojo
 import equations as eq
 from equations.paper import FIGURE8, FIGURE8_TACTICS
 
-RULES = {s: eq.load_rules(s) for s in ("default", "nat", "int")}
+RULES = {s: eq.load_rules(s) for s in ("default", "paper", "nat", "int")}
 
 
 def lean(name: str, text: str, proof: eq.Proof | None, rules: str = "default") -> str:
@@ -170,7 +170,7 @@ def _balanced(text: str) -> bool:
     return not stack
 
 
-@pytest.mark.parametrize("set_name", ["default", "nat", "int"])
+@pytest.mark.parametrize("set_name", ["default", "paper", "nat", "int"])
 def test_every_rule_is_mapped_or_listed(set_name: str) -> None:
     ids = set(RULES[set_name].rules)
     mapped, unmapped = set(mapped_rules(set_name)), set(unmapped_rules(set_name))
@@ -193,6 +193,23 @@ def test_mapping_counts() -> None:
     assert len(mapped_rules("default")) == len(RULES["default"].rules)
     names = mathlib_names()
     assert "Real.rpow_add" in names and "Real.rpow_ofNat" in names and all(_LEAN_NAME.match(n) for n in names)
+
+
+def test_paper_set_shares_the_default_table(tmp_path: Path) -> None:
+    """``paper`` has no table of its own: its rules are default rules stated the same, with their entries."""
+    default = mapped_rules("default")
+    assert mapped_rules("paper") == {r.id: default[r.id] for r in RULES["paper"]}
+    assert unmapped_rules("paper") == {}  # as for default: every rule is mapped
+    from equations.generators import RandomWalkGenerator
+
+    items = [ExportItem(f"paper-{i}", g.theorem, g.proof)
+             for i, g in enumerate(RandomWalkGenerator("paper", steps=5).generate(40, seed=2))]
+    report = write_lean(items, tmp_path, RULES["paper"])
+    assert report.skipped == {} and len(report.exported) == 40
+    assert [f.name for f in report.files] == ["EquationsPaper0000.lean"]
+    assert "(rule set paper, version" in report.files[0].read_text(encoding="utf-8")
+    fig8 = ExportItem("figure8", eq.parse(FIGURE8), eq.Proof.chain(FIGURE8_TACTICS))
+    assert export_theorem(fig8, RULES["paper"]).text() == FIGURE8_LEAN
 
 
 # -- generated theorems ---------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 import equations as eq
+from equations.rules import bundled_rule_sets
 
 TABLE7 = {
     "sin_zero", "cos_zero", "sin_pi_div_two", "cos_pi_div_two", "sin_neg", "cos_neg", "tan_eq_sin_div_cos",
@@ -15,14 +16,50 @@ TABLE7 = {
 }
 
 
-def test_default_library_covers_table6(rules: eq.RuleSet) -> None:
+TABLE6 = {"basic": (74, 90), "exponential": (18, 11), "trigonometry": (9, 9), "hyperbolic": (8, 0)}
+
+
+def test_paper_set_is_table6() -> None:
+    paper = eq.load_rules("paper")
+    assert paper.domain == "real" and "paper" in bundled_rule_sets()
+    counts = {c: (n["transformation"], n["assertion"]) for c, n in paper.counts().items()}
+    assert counts == TABLE6 and len(paper) == 219
+    assert {r.id for r in paper if r.category == "trigonometry"} == TABLE7
+
+
+def test_paper_set_is_default_without_extended(rules: eq.RuleSet) -> None:
+    """Every paper rule is the default rule of that id, word for word (so the exporters' per-rule tables
+    serve both sets), and none of them is an `extended` (composite) rule."""
+    paper = eq.load_rules("paper")
+    for r in paper:
+        assert str(rules[r.id]) == str(r), r.id
+        assert rules[r.id].category != "extended", r.id
+
+
+def test_composite_rules_are_extended(rules: eq.RuleSet) -> None:
+    extended = {r.id for r in rules if r.category == "extended"}
+    assert {"add_sq", "sub_sq", "sq_sub_sq", "div_add_div", "asin_neg", "two_mul_le_add_sq", "cosh_neg"} <= extended
+    assert len(extended) == 45
+    assert not extended & set(eq.load_rules("paper").rules)
+    # the default set still holds every rule of the paper's table 6 categories, and more
     counts = rules.counts()
-    assert counts["basic"]["transformation"] >= 74 and counts["basic"]["assertion"] >= 90
-    assert counts["exponential"]["transformation"] >= 18 and counts["exponential"]["assertion"] >= 11
-    assert counts["hyperbolic"]["transformation"] >= 8
-    total_t = sum(c["transformation"] for c in counts.values())
-    total_a = sum(c["assertion"] for c in counts.values())
-    assert total_t >= 109 and total_a >= 110 and len(rules) >= 219
+    for cat in ("basic", "exponential"):
+        assert counts[cat]["transformation"] >= TABLE6[cat][0] and counts[cat]["assertion"] >= TABLE6[cat][1]
+    assert len(rules) == 395
+
+
+def test_paper_examples_are_proofs_in_the_paper_set() -> None:
+    """Figure 8, and appendix B.8's proof sizes: cosh(-x) == cosh(x) in 4 steps, 2 ln sqrt x == ln x in 3."""
+    from equations.paper import FIGURE8, FIGURE8_TACTICS
+
+    paper = eq.load_rules("paper")
+    assert eq.check_proof(eq.parse(FIGURE8), eq.Proof.chain(FIGURE8_TACTICS), paper)
+    assert eq.check_proof(eq.parse("cosh(-x) == cosh(x)"),
+                          eq.Proof.chain(["cosh_eq -> 1", "cosh_eq -> 11", "neg_neg -> 7", "add_comm -> 2"]), paper)
+    assert eq.check_proof(eq.parse("2*ln(sqrt(x)) == ln(x) | x > 0"),
+                          eq.Proof.chain(["ln_sqrt -> 3", "mul_div_assoc <- 1", "mul_div_cancel_left -> 1"]), paper)
+    with pytest.raises(eq.InvalidTactic):  # no one-step shortcut: cosh_neg is not a paper rule
+        eq.apply(eq.parse("cosh(-x) == cosh(x)"), "cosh_neg -> 1", paper)
 
 
 def test_trigonometry_is_exactly_table7(rules: eq.RuleSet) -> None:
@@ -95,3 +132,14 @@ def test_subset_and_versions(rules: eq.RuleSet) -> None:
     trig = rules.subset(categories=["trigonometry"])
     assert len(trig) == 18 and trig.domain == "real"
     assert len(rules.version) == 12 and rules.version == eq.load_rules("default").version
+
+
+def test_cli_lists_the_paper_set(capsys: pytest.CaptureFixture[str]) -> None:
+    from equations.cli import main
+
+    assert main(["rules"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("paper "))
+    assert line.split()[:3] == ["paper", "real", "219"]
+    assert main(["rules", "--set", "paper", "--category", "hyperbolic"]) == 0
+    out = capsys.readouterr().out
+    assert "asinh_eq" in out and "cosh_neg" not in out

@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 
 import equations as eq
 from equations.numeric import Undefined, holds, random_value
+from equations.rules import bundled_rule_sets
 from equations.soundness import check_rule
 
-ALL_RULES = [(name, r.id) for name in ("default", "nat", "int") for r in eq.load_rules(name)]
+ALL_RULES = [(name, r.id) for name in bundled_rule_sets() for r in eq.load_rules(name)]  # paper too
 
 
 @pytest.mark.parametrize(("rule_set", "rule_id"), ALL_RULES, ids=[f"{a}:{b}" for a, b in ALL_RULES])
