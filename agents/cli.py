@@ -23,6 +23,8 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--rules", default="default")
     p.add_argument("--objective", default="size", choices=["size", "depth"], help="minimal proof criterion")
+    p.add_argument("--max-seconds", type=float, default=None,
+                   help="wall-clock limit of the search in seconds (default: none)")
     p.add_argument("--json", action="store_true", help="also print the proof as JSON (for `equations check`)")
     p.set_defaults(fn=cmd_prove)
 
@@ -40,6 +42,9 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--samples", type=int, default=None)
     p.add_argument("--sample-params", action="store_true", help="draw search hyper-parameters from appendix C")
     p.add_argument("--limit", type=int, default=None, help="only the first N theorems")
+    p.add_argument("--max-seconds", type=float, default=120.0,
+                   help="wall-clock limit per theorem, all attempts together (default 120; 0: none); a theorem "
+                        "that hits it counts as not proved and is recorded with \"timed_out\": true")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--rules", default="default")
     p.add_argument("-q", "--quiet", action="store_true")
@@ -65,6 +70,8 @@ def cmd_prove(args: argparse.Namespace) -> int:
     _check_choice("critic", args.critic, CRITICS)
     if args.budget < 1:
         raise UsageError("--budget must be positive")
+    if args.max_seconds is not None and not args.max_seconds > 0:
+        raise UsageError("--max-seconds must be positive")
     try:
         rules = eq.load_rules(args.rules)
     except (FileNotFoundError, eq.RuleError) as err:
@@ -75,7 +82,7 @@ def cmd_prove(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot parse goal: {err}") from None
     try:
         params = SearchParams(expansions=args.budget, policy=args.search, exploration=args.exploration,
-                              num_samples=args.samples, seed=args.seed)
+                              num_samples=args.samples, seed=args.seed, max_seconds=args.max_seconds)
     except ValueError as err:
         raise UsageError(str(err)) from None
     res = prove(thm, rules, params=params, policy=args.policy, critic=args.critic, objective=args.objective)
@@ -83,7 +90,8 @@ def cmd_prove(args: argparse.Namespace) -> int:
     info = (f"{st.expansions} expansions, {st.nodes} nodes, {st.edges} tactics, {st.simulations} simulations, "
             f"{st.seconds:.2f} s")
     if not res.proved:
-        print(f"failed: no proof of {thm} ({info})")
+        why = f" (timed out after {args.max_seconds:g} s)" if st.timed_out else ""
+        print(f"failed: no proof of {thm}{why} ({info})")
         return 1
     if res.proof is None:
         print(f"{thm} closes automatically ({eq.closed_by(thm, rules)}): no step needed")
@@ -110,6 +118,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     _check_choice("critic", args.critic, CRITICS)
     if args.budget < 1 or args.attempts < 1 or args.workers < 1:
         raise UsageError("--budget, --attempts and --workers must be positive")
+    if args.max_seconds < 0:
+        raise UsageError("--max-seconds must be non-negative (0: no limit)")
     try:
         tasks = load_tasks(args.set, args.category)
     except (ValueError, FileNotFoundError) as err:
@@ -120,13 +130,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         raise UsageError("no theorems to evaluate")
     cfg = EvalConfig(budget=args.budget, attempts=args.attempts, policy=args.policy, critic=args.critic,
                      search_policy=args.search, exploration=args.exploration, num_samples=args.samples,
-                     rules=args.rules, seed=args.seed, sample_params=args.sample_params)
+                     rules=args.rules, seed=args.seed, sample_params=args.sample_params,
+                     max_seconds=args.max_seconds if args.max_seconds > 0 else None)
     n_done = [0]
 
     def progress(rec: dict[str, Any]) -> None:
         n_done[0] += 1
         if not args.quiet:
-            status = "proved" if rec["proved"] else "failed"
+            status = "proved" if rec["proved"] else "timed out" if rec.get("timed_out") else "failed"
             extra = f" size {rec['proof_size']}" if rec["proved"] else ""
             print(f"[{n_done[0]}] {rec['id']}: {status}{extra} ({rec['expansions']} expansions, "
                   f"{rec['seconds']:.1f} s)", file=sys.stderr, flush=True)

@@ -40,6 +40,9 @@ class EvalConfig:
     seed: int = 0
     sample_params: bool = False
     """Draw the per-attempt search hyper-parameters from appendix C (keeping the budget)."""
+    max_seconds: float | None = 120.0
+    """Wall-clock limit per theorem, all attempts together (None: no limit). A theorem whose search hits it
+    counts as not proved and its record has ``"timed_out": true``."""
 
 
 def load_tasks(set_name: str = "identities", category: str | None = None) -> list[Task]:
@@ -83,10 +86,17 @@ def run_task(args: tuple[Task, EvalConfig]) -> dict[str, Any]:
     thm = eq.parse(task.text)
     record: dict[str, Any] = {"id": task.id, "category": task.category, "theorem": task.text, "proved": False,
                               "attempts": 0, "proof_size": None, "proof_depth": None, "expansions": 0,
-                              "seconds": 0.0, "budget": cfg.budget, "policy": cfg.policy}
+                              "seconds": 0.0, "budget": cfg.budget, "policy": cfg.policy, "timed_out": False,
+                              "max_seconds": cfg.max_seconds}
     t0 = time.perf_counter()
     try:
         for attempt in range(cfg.attempts):
+            left: float | None = None
+            if cfg.max_seconds is not None:
+                left = cfg.max_seconds - (time.perf_counter() - t0)
+                if left <= 0.0:
+                    record["timed_out"] = True
+                    break
             seed = cfg.seed + attempt
             if cfg.sample_params:
                 params = SearchParams.sample(random.Random(f"{seed}:{task.id}"), expansions=cfg.budget,
@@ -94,9 +104,12 @@ def run_task(args: tuple[Task, EvalConfig]) -> dict[str, Any]:
             else:
                 params = SearchParams(expansions=cfg.budget, policy=cfg.search_policy, exploration=cfg.exploration,
                                       num_samples=cfg.num_samples, seed=seed)
-            res = prove(thm, rules, params=params, policy=cfg.policy, critic=cfg.critic)
+            res = prove(thm, rules, params=params, policy=cfg.policy, critic=cfg.critic, max_seconds=left)
             record["attempts"] = attempt + 1
             record["expansions"] += res.stats.expansions
+            if res.timed_out and not res.proved:
+                record["timed_out"] = True
+                break  # the time of this theorem is spent
             if res.proved:
                 record["proved"] = True
                 record["proof_size"] = res.size
@@ -176,6 +189,7 @@ def summary(tasks: Sequence[Task], records: dict[str, dict[str, Any]], set_name:
     secs = sum(float(records[t.id].get("seconds", 0.0)) for t in tasks if t.id in records)
     exps = sum(int(records[t.id].get("expansions", 0)) for t in tasks if t.id in records)
     errors = sum(1 for t in tasks if "error" in records.get(t.id, {}))
+    timeouts = sum(1 for t in tasks if records.get(t.id, {}).get("timed_out"))
     lines.append(f"{ran}/{total} theorems run, {exps} expansions, {secs:.1f} s of search"
-                 + (f", {errors} errors" if errors else ""))
+                 + (f", {timeouts} timed out" if timeouts else "") + (f", {errors} errors" if errors else ""))
     return "\n".join(lines)

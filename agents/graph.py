@@ -11,8 +11,14 @@ Statuses are maintained incrementally when a node is expanded or a tactic is kil
 * **invalid**: expanded with no tactic, or every tactic has an invalid child;
 * **expandable**: unexpanded and not invalid, or some tactic is expandable, where a tactic is expandable
   when it is alive (not killed, no invalid child), every child is solved or expandable, and at least one
-  child is expandable. It is an over-approximation only around cycles, which selection detects and
-  cuts by killing a tactic (A.3), which propagates here.
+  *unsolved* child is expandable. A solved child is a leaf of value 1 for the search (section 4.3): it is
+  never descended into, so it does not make its parent tactic expandable (a solving tactic never is). A
+  solved node keeps its own flag (the root still needs it when the search goes on after a proof). The
+  flag is an over-approximation only around cycles, which selection detects and cuts by killing a tactic
+  (A.3), which propagates here.
+
+Priors are renormalised at expansion over the tactics kept (a dropped duplicate gives its prior to the
+tactic that absorbed it; self-loops lose theirs), so the priors of every expanded node sum to 1.
 
 Iteration order is insertion order everywhere (dicts and lists), so a search is deterministic.
 """
@@ -62,10 +68,11 @@ class Edge(Generic[G]):
             return False
         any_exp = False
         for c in self.children:
-            if c.expandable:
-                any_exp = True
-            elif not c.solved:
+            if c.solved:
+                continue  # a leaf of value 1 for the search: nothing to expand below it
+            if not c.expandable:
                 return False
+            any_exp = True
         return any_exp
 
     def __repr__(self) -> str:
@@ -130,13 +137,14 @@ class Hypergraph(Generic[G]):
         """Expand ``node`` with ``(tactic, prior, subgoals)`` triples (``None`` = closed subgoal).
 
         Tactics leading to the node itself are dropped (a trivial cycle), as are tactics leading to the same
-        set of open children as an earlier one (A.3: keep one tactic per set of children). Statuses are
-        then propagated. Returns the edges added.
+        set of open children as an earlier one (A.3: keep one tactic per set of children; the kept tactic
+        absorbs the prior of its duplicates). The priors of the kept tactics are then renormalised to sum
+        to 1 (uniform when none is positive). Statuses are then propagated. Returns the edges added.
         """
         if node.expanded:
             raise ValueError(f"{node!r} is already expanded")
         node.expanded = True
-        seen: dict[frozenset[int], None] = {}
+        seen: dict[frozenset[int], Edge[G]] = {}
         added: list[Edge[G]] = []
         get = self.node
         for tactic, prior, subgoals in tactics:
@@ -144,10 +152,12 @@ class Hypergraph(Generic[G]):
             if any(s is node for s in subs):
                 continue
             key = frozenset(s.id for s in subs if s is not None)
-            if key in seen:
+            kept = seen.get(key)
+            if kept is not None:
+                kept.prior += max(0.0, float(prior))
                 continue
-            seen[key] = None
-            e = Edge(node, tactic, prior, subs)
+            e = Edge(node, tactic, max(0.0, float(prior)), subs)
+            seen[key] = e
             for c in e.children:
                 c.parents.append(e)
             e.expandable = e.compute_expandable()
@@ -155,6 +165,14 @@ class Hypergraph(Generic[G]):
             if not e.invalid:
                 node.n_valid += 1
             added.append(e)
+        total = sum(e.prior for e in added)
+        if total > 0.0:
+            for e in added:
+                e.prior /= total
+        elif added:
+            u = 1.0 / len(added)
+            for e in added:
+                e.prior = u
         self.n_edges += len(added)
         if any(e.n_unsolved == 0 for e in added):
             self._mark_solved(node)
@@ -178,8 +196,15 @@ class Hypergraph(Generic[G]):
                 e.n_unsolved -= 1
                 if e.n_unsolved == 0 and not e.node.solved and e.node.expanded:
                     stack.append(e.node)
-                if not e.expandable and not e.killed and not e.invalid and e.compute_expandable():
-                    self._raise_expandable(e)
+                if e.killed or e.invalid:
+                    continue
+                now = e.compute_expandable()
+                if now and not e.expandable:
+                    self._raise_expandable(e)  # a dead child got solved
+                elif e.expandable and not now:
+                    # the solved child was its only expandable one: the search stops there now
+                    e.expandable = False
+                    self._update_expandable(e.node)
 
     def _raise_expandable(self, edge: Edge[G]) -> None:
         """``edge`` became expandable (a dead child got solved): propagate the gain to its ancestors."""

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -18,7 +19,7 @@ from typing import Any, TypeVar
 import equations as eq
 
 from .graph import Edge, Hypergraph, Node
-from .search import SearchParams, q_value
+from .search import SearchParams, q_value, rp_lambda, rp_policy
 
 G = TypeVar("G", bound=Hashable)
 
@@ -140,8 +141,10 @@ class CriticSample:
 def critic_samples(graph: Hypergraph[G], params: SearchParams | None = None,
                    visit_threshold: int = 2) -> list[CriticSample]:
     """Section 5.2 critic samples: 1 for solved nodes, 0 for invalid nodes, and for other expanded nodes
-    visited at least ``visit_threshold`` times the soft target ``W/N`` of the tactic the search policy
-    prefers (without virtual counts)."""
+    visited at least ``visit_threshold`` times the soft target ``W(g,t*)/N(g,t*)`` where ``t*`` maximises
+    the search's own policy (``params.policy``) among the visited valid tactics: PUCT's score, or pi_RP
+    (the mode, not a sample), without virtual counts. Ties go to the larger prior, then the earlier
+    tactic."""
     from .search import SearchParams as _SP
 
     params = params if params is not None else _SP()
@@ -155,7 +158,13 @@ def critic_samples(graph: Hypergraph[G], params: SearchParams | None = None,
             live = [e for e in n.edges if e.n > 0 and not e.invalid]
             if not live:
                 continue
-            s = params.exploration * (n.n_sum ** 0.5)
-            best = max(live, key=lambda e: (q_value(e, params.fpu) + s * e.prior / (1 + e.n + e.vc), e.prior))
+            if params.policy == "rp":
+                lam = rp_lambda(params.exploration, [e.n + e.vc for e in n.edges])
+                pi = rp_policy([e.prior for e in live], [q_value(e, params.fpu) for e in live], lam)
+                k = max(range(len(live)), key=lambda i: (pi[i], live[i].prior, -i))
+                best = live[k]
+            else:
+                s = params.exploration * math.sqrt(max(1, n.n_sum))
+                best = max(live, key=lambda e: (q_value(e, params.fpu) + s * e.prior / (1 + e.n + e.vc), e.prior))
             out.append(CriticSample(n.goal, best.w / best.n, "internal"))
     return out

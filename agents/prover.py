@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import equations as eq
@@ -23,6 +23,11 @@ class ProofResult:
     """The minimal proof by size (``None`` when not proved, or when the theorem closes automatically)."""
     stats: SearchStats
     search: HTPS[Any] | None = field(default=None, repr=False)
+
+    @property
+    def timed_out(self) -> bool:
+        """The search stopped on its wall-clock limit (``SearchParams.max_seconds``)."""
+        return self.stats.timed_out
 
     @property
     def size(self) -> int:
@@ -54,8 +59,13 @@ def make_critic(name: str) -> Critic:
 
 def prove(thm: eq.Theorem | str, rules: eq.RuleSet | str = "default", params: SearchParams | None = None,
           policy: Policy | str = "enumeration", critic: Critic | str = "constant",
-          objective: str = "size", keep_search: bool = False) -> ProofResult:
-    """Search for a proof of ``thm``; a returned proof has been re-checked by :func:`equations.check_proof`."""
+          objective: str = "size", keep_search: bool = False, max_seconds: float | None = None) -> ProofResult:
+    """Search for a proof of ``thm``; a returned proof has been re-checked by :func:`equations.check_proof`.
+
+    ``max_seconds`` (when given) overrides ``params.max_seconds``: the search stops after that much wall-clock
+    time (checked between batches) and ``result.timed_out`` is set."""
+    if max_seconds is not None:
+        params = replace(params if params is not None else SearchParams(), max_seconds=max_seconds)
     rs = eq.load_rules(rules) if isinstance(rules, str) else rules
     theorem = eq.parse(thm) if isinstance(thm, str) else thm
     pol = make_policy(policy, rs) if isinstance(policy, str) else policy

@@ -6,18 +6,27 @@ root is solved or the expansion budget is spent:
 1. **selection** of up to ``batch_size`` partial proof hypertrees (Algorithm 1), each node of a tree
    following the search policy (PUCT or RP) restricted to its expandable tactics, with virtual counts so
    that successive simulations differ; a tactic that closes a cycle is killed, the simulation's virtual
-   counts are undone and it restarts from the root;
+   counts are undone and it restarts from the root. Below the root, a solved node is a leaf (section
+   4.3): the search never descends into it, even when it still has open tactics. PUCT takes the argmax
+   of its score; RP *samples* a tactic from pi_RP (Grill et al. 2020) with the search's seeded RNG;
 2. **expansion** of the distinct unexpanded leaves of those trees in one batch (policy, environment,
    critic);
 3. **backup** of each tree in topological order (Algorithm 2): a leaf is worth 1 when solved, 0 when
-   invalid, the critic's value otherwise; an internal node the product of its children's values times the
-   depth penalty; ``W += v``, ``N += 1``, and the virtual count is removed.
+   invalid, the critic's value otherwise; the value of a tactic is the product of its children's values
+   times the depth penalty, ``W += v``, ``N += 1``, and the virtual count is removed; a node solved by the
+   time of the backup passes 1 on to its parent, otherwise the value of its tactic.
 
 Q uses the first-play urgency and solving-tactic rule of A.2::
 
     Q(g,t) = max(1,N)/max(1,C)   if t is solving for g
            = fpu/max(1,C)        if N = 0
            = W/C                 otherwise              (C = N + VC)
+
+The exploration terms use ``sqrt(max(1, sum N))`` (PUCT) and ``sqrt(max(1, sum C))`` (RP's lambda), so
+that the first simulations through a node already follow the prior instead of the FPU alone.
+
+``SearchParams.max_seconds`` bounds the wall-clock time of :meth:`HTPS.run` (checked between batches);
+``SearchStats.timed_out`` says whether the search stopped on it.
 
 The search is generic in the goal type: the environment, policy and critic decide what goals are.
 """
@@ -66,6 +75,8 @@ class SearchParams:
     max_restarts: int = 1000
     """Cycle restarts allowed for one simulation before the batch stops."""
     seed: int = 0
+    max_seconds: float | None = None
+    """Wall-clock limit of :meth:`HTPS.run`, checked between batches (None: no limit)."""
 
     def __post_init__(self) -> None:
         if self.policy not in ("puct", "rp"):
@@ -76,6 +87,8 @@ class SearchParams:
             raise ValueError("depth_penalty must be in (0, 1]")
         if self.exploration < 0:
             raise ValueError("exploration must be non-negative")
+        if self.max_seconds is not None and not self.max_seconds > 0:
+            raise ValueError("max_seconds must be positive (or None: no limit)")
 
     @staticmethod
     def sample(rng: random.Random, **fixed: Any) -> SearchParams:
@@ -111,8 +124,9 @@ def q_value(e: Edge[Any], fpu: float = 0.5) -> float:
 
 
 def puct_scores(priors: list[float], qs: list[float], counts: list[int], n_sum: int, c: float) -> list[float]:
-    """``Q + c * P * sqrt(sum N) / (1 + C)`` for each tactic."""
-    s = c * math.sqrt(n_sum)
+    """``Q + c * P * sqrt(max(1, sum N)) / (1 + C)`` for each tactic (the ``max`` lets the prior order the
+    first visits of a node)."""
+    s = c * math.sqrt(max(1, n_sum))
     return [q + s * p / (1 + k) for p, q, k in zip(priors, qs, counts, strict=True)]
 
 
@@ -182,9 +196,27 @@ def rp_policy(priors: list[float], qs: list[float], lam: float, iters: int = 60)
 
 
 def rp_lambda(c: float, counts: list[int]) -> float:
-    """``c * sqrt(sum C) / sum(C + 1)`` (A.2)."""
+    """``c * sqrt(max(1, sum C)) / sum(C + 1)`` (A.2; the ``max`` keeps the prior's weight positive at an
+    unvisited node, where pi_RP is then the prior itself)."""
     total = sum(counts)
-    return c * math.sqrt(total) / (total + len(counts)) if counts else 0.0
+    return c * math.sqrt(max(1, total)) / (total + len(counts)) if counts else 0.0
+
+
+def sample_index(probs: list[float], rng: random.Random) -> int:
+    """An index drawn from the (not necessarily normalised) distribution ``probs`` with one ``rng.random()``
+    draw; never an index of probability 0 unless all are 0 (then 0)."""
+    total = sum(probs)
+    u = rng.random() * total
+    acc = 0.0
+    last = 0
+    for i, p in enumerate(probs):
+        if p <= 0.0:
+            continue
+        acc += p
+        last = i
+        if u < acc:
+            return i
+    return last
 
 
 # --- the search ------------------------------------------------------------------------------------
@@ -210,6 +242,8 @@ class SearchStats:
     killed: int = 0
     solved_at: int | None = None
     """Expansions spent when the root was first solved."""
+    timed_out: bool = False
+    """The search stopped on ``SearchParams.max_seconds``."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -240,7 +274,8 @@ class HTPS(Generic[G]):
     # selection ------------------------------------------------------------------------------------
 
     def select_edge(self, node: Node[G]) -> Edge[G] | None:
-        """The tactic the search policy picks at ``node`` among its expandable tactics."""
+        """The tactic the search policy picks at ``node`` among its expandable tactics: PUCT's argmax, or a
+        sample of pi_RP drawn with the search's RNG."""
         edges = [e for e in node.edges if e.expandable]
         if not edges:
             return None
@@ -248,7 +283,7 @@ class HTPS(Generic[G]):
             return edges[0]
         fpu = self._fpu
         if not self._rp:
-            s = self._c * math.sqrt(node.n_sum)
+            s = self._c * math.sqrt(max(1, node.n_sum))
             best = edges[0]
             best_score = -math.inf
             for e in edges:
@@ -270,8 +305,7 @@ class HTPS(Generic[G]):
         lam = rp_lambda(self._c, counts)
         qs = [q_value(e, fpu) for e in edges]
         pi = rp_policy([e.prior for e in edges], qs, lam)
-        best_i = max(range(len(edges)), key=lambda i: (pi[i], edges[i].prior, -i))
-        return edges[best_i]
+        return edges[sample_index(pi, self.rng)]
 
     def simulate(self) -> Simulation[G] | None:
         """Algorithm 1: one partial proof hypertree from the root, with virtual counts added; ``None``
@@ -313,7 +347,8 @@ class HTPS(Generic[G]):
                         cycle = edge
                         break
                     continue  # shared: already in this tree
-                if not c.expanded or not c.expandable:
+                if c.solved or not c.expanded or not c.expandable:
+                    # a solved node is a leaf of value 1: never descend into it (section 4.3)
                     state[c.id] = BLACK
                     sim.leaves.append(c)
                     continue
@@ -356,13 +391,7 @@ class HTPS(Generic[G]):
                         continue
                     subs = tuple(None if env.is_closed(x) else x for x in applied)
                 triples.append((s.tactic, s.prior, subs))
-            total = sum(p for _, p, _ in triples)
-            if total > 0:
-                triples = [(t, p / total, s) for t, p, s in triples]
-            elif triples:
-                u = 1.0 / len(triples)
-                triples = [(t, u, s) for t, _, s in triples]
-            graph.expand(node, triples)
+            graph.expand(node, triples)  # renormalises the priors over the tactics it keeps
             self.stats.expansions += 1
             if not node.solved and not node.invalid:
                 fresh.append(node)
@@ -374,7 +403,10 @@ class HTPS(Generic[G]):
     # backup ---------------------------------------------------------------------------------------
 
     def backup(self, sim: Simulation[G]) -> None:
-        """Algorithm 2 over the tree's topological order; removes the virtual counts."""
+        """Algorithm 2 over the tree's topological order; removes the virtual counts.
+
+        The tactic ``(g, t)`` of the tree gets ``W += penalty * prod(v(c) for c in children(t))``; the value
+        ``v(g)`` passed on to the parent is 1 when ``g`` is solved (section 4.3), that product otherwise."""
         values: dict[int, float] = {}
         for leaf in sim.leaves:
             if leaf.solved:
@@ -391,7 +423,7 @@ class HTPS(Generic[G]):
             v = penalty
             for c in edge.children:
                 v *= values[c.id]
-            values[node.id] = v
+            values[node.id] = 1.0 if node.solved else v
             edge.w += v
             edge.n += 1
             edge.vc -= 1
@@ -435,11 +467,18 @@ class HTPS(Generic[G]):
         return True
 
     def run(self) -> HTPS[G]:
+        """Search until the root is solved (with ``stop_on_solve``), the budget is spent, nothing is left to
+        expand, or ``max_seconds`` have passed (checked between batches: ``stats.timed_out``)."""
         t0 = time.perf_counter()
+        limit = self.params.max_seconds
+        deadline = None if limit is None else t0 + limit
         root = self.graph.root
         stop = self.params.stop_on_solve
         stalled = 0
         while not (stop and root.solved):
+            if deadline is not None and time.perf_counter() >= deadline:
+                self.stats.timed_out = True
+                break
             before = self.stats.expansions
             progressed = self.step()
             if progressed and self.stats.expansions == before:

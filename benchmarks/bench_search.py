@@ -1,10 +1,15 @@
 """Expansions per second of HTPS.
 
-Run: python benchmarks/bench_search.py [--expansions 20000] [--policy puct|rp] [--real]
+Run: python benchmarks/bench_search.py [--expansions 20000] [--policy puct|rp] [--solving 0.0] [--real]
 
 ``synthetic``: the search bookkeeping alone, on an environment that returns random children (8 tactics
-per expansion, 0-3 subgoals each, some shared with earlier goals, batches of 32 goals, PUCT by default);
-the time of the synthetic policy (random numbers) is included and reported separately.
+per expansion, 1-2 subgoals each, some shared with earlier goals, batches of 32 goals, PUCT by default);
+the time of the synthetic policy (random numbers) is included and reported separately. ``--solving P``
+makes a fraction P of the tactics solving (no subgoal). The default is 0: nothing is ever solved, so the
+search always spends its whole budget. With P > 0 solved status spreads through this random graph
+quickly, and since the search never descends into a solved node (section 4.3), a run with
+``stop_on_solve=False`` ends as soon as every tactic of the root is solving (the old default, P = 0.05,
+ends after about 70 expansions), which measures nothing.
 ``--real``: the non-learned prover (enumeration policy) on a few identities.
 """
 
@@ -28,11 +33,12 @@ class RandomEnv:
 
 
 class RandomPolicy:
-    """8 tactics per goal; each has 1-2 subgoals (5% none: solving), 10% of them an earlier goal."""
+    """8 tactics per goal; each has 1-2 subgoals (a fraction ``solving`` none), 10% of them an earlier goal."""
 
-    def __init__(self, seed: int = 0, tactics: int = 8):
+    def __init__(self, seed: int = 0, tactics: int = 8, solving: float = 0.0):
         self.rng = random.Random(seed)
         self.tactics = tactics
+        self.solving = solving
         self.next_goal = 1
         self.seconds = 0.0
 
@@ -44,7 +50,7 @@ class RandomPolicy:
             sugg = []
             for t in range(self.tactics):
                 u = r()
-                k = 0 if u < 0.05 else 1 if u < 0.7 else 2
+                k = 0 if u < self.solving else 1 if u < 0.7 else 2
                 subs = []
                 for _ in range(k):
                     if r() < 0.1 and self.next_goal > 1:
@@ -58,8 +64,8 @@ class RandomPolicy:
         return out
 
 
-def synthetic(expansions: int, policy: str, batch: int, seed: int) -> None:
-    pol = RandomPolicy(seed)
+def synthetic(expansions: int, policy: str, batch: int, seed: int, solving: float = 0.0) -> None:
+    pol = RandomPolicy(seed, solving=solving)
     params = SearchParams(expansions=expansions, batch_size=batch, policy=policy, stop_on_solve=False, seed=seed)
     search: HTPS[int] = HTPS(0, RandomEnv(), pol, ConstantCritic(0.5), params)
     t0 = time.perf_counter()
@@ -96,9 +102,10 @@ def main() -> None:
     ap.add_argument("--policy", choices=["puct", "rp"], default="puct")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--solving", type=float, default=0.0, help="fraction of solving tactics (default 0)")
     ap.add_argument("--real", action="store_true", help="also time the real prover (300 expansions per theorem)")
     args = ap.parse_args()
-    synthetic(args.expansions, args.policy, args.batch, args.seed)
+    synthetic(args.expansions, args.policy, args.batch, args.seed, args.solving)
     if args.real:
         real(300, args.policy)
 

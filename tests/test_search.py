@@ -243,7 +243,7 @@ def test_puct_hand_computed() -> None:
     assert s.select_edge(g.root) is e2
     e2.vc = 3             # virtual loss: C = 4, Q = 0.8/4 = 0.2, score = 0.2 + 2 * 0.4 * 2 / 5 = 0.52
     assert s.select_edge(g.root) is e1
-    # no visit yet: every Q is the FPU, the exploration term is 0, ties go to the larger prior
+    # no visit yet: every Q is the FPU, the exploration term uses sqrt(max(1, 0)) = 1: the larger prior wins
     g2: Hypergraph[str] = Hypergraph("A")
     g2.expand(g2.root, [("t1", 0.3, ["B"]), ("t2", 0.7, ["C"])])
     s.graph = g2
