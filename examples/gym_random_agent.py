@@ -1,6 +1,9 @@
 """A masked random agent on the Equations gymnasium environment, and a scripted proof of figure 8.
 
-Run: python examples/gym_random_agent.py [--episodes 20] [--seed 0]
+Run: python examples/gym_random_agent.py [--episodes 20] [--seed 0] [--observation tokens] [--rules nat]
+
+The mask is never empty (a state without actions offers action 0 as a placeholder), so the masked choice
+below is safe also on the terminal observation, e.g. under gymnasium's autoreset.
 """
 
 from __future__ import annotations
@@ -18,9 +21,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--episodes", type=int, default=20)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--observation", choices=("text", "tokens"), default="text")
+    ap.add_argument("--rules", default="default", help="rule set: default, paper, nat or int")
     args = ap.parse_args()
 
-    env = gym.make("equations/Equations-v0", max_steps=30, render_mode="ansi")
+    env = gym.make("equations/Equations-v0", max_steps=30, render_mode="ansi", observation=args.observation,
+                   rules=args.rules)
     rng = np.random.default_rng(args.seed)
     obs, info = env.reset(seed=args.seed)
     proved = 0
