@@ -24,29 +24,7 @@ from equations.agents.evaluate import EvalConfig, Task, evaluate, read_results, 
 from equations.agents.policy import ConstantCritic
 from equations.agents.proofs import critic_samples
 from equations.agents.search import puct_scores, rp_lambda, rp_policy, sample_index
-
-CLOSED = "T"
-
-
-class TableEnv:
-    def apply(self, goal: Any, tactic: Any) -> list[Any] | None:
-        return None
-
-    def is_closed(self, goal: Any) -> bool:
-        return bool(goal == CLOSED)
-
-
-class TablePolicy:
-    """``table[goal] = [(tactic, prior, [subgoals])]``; goals missing from the table have no tactic."""
-
-    def __init__(self, table: dict[str, list[tuple[str, float, list[str]]]]):
-        self.table = table
-
-    def propose(self, goals: Sequence[Any], params: SearchParams, rng: random.Random) -> list[list[Suggestion]]:
-        return [
-            [Suggestion(t, p, tuple(None if s == CLOSED else s for s in subs)) for t, p, subs in self.table.get(g, [])]
-            for g in goals
-        ]
+from test_search import TableEnv, TablePolicy  # the synthetic table environment of the search tests
 
 
 def chain(goal: str, depth: int = 6) -> dict[str, list[tuple[str, float, list[str]]]]:
