@@ -7,6 +7,7 @@ line on stderr and exits with status 2; a proof that does not check exits with s
 from __future__ import annotations
 
 import argparse
+import gzip
 import importlib
 import json
 import sys
@@ -102,31 +103,63 @@ def parse_or_fail(text: str) -> Theorem:
         raise UsageError(f"cannot parse goal: {err}") from None
 
 
+def _parquet_rows(path: Path) -> Iterator[tuple[int, Any]]:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise UsageError(f"{path}: reading Parquet needs pyarrow: pip install 'equations[data]'") from None
+    try:
+        table = pq.read_table(path)
+    except Exception as err:  # pyarrow raises its own error types for malformed files
+        raise UsageError(f"{path}: not a readable Parquet file ({type(err).__name__})") from None
+    yield from enumerate(table.to_pylist(), 1)
+
+
+def _jsonl_rows(path: Path) -> Iterator[tuple[int, Any]]:
+    with path.open("rb") as raw:
+        gz = raw.read(2) == b"\x1f\x8b"  # gzip magic: read .jsonl.gz (or any gzipped JSONL) as it is
+    with (gzip.open(path, "rt", encoding="utf-8") if gz else path.open(encoding="utf-8")) as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                yield lineno, json.loads(line)
+            except json.JSONDecodeError as err:
+                raise UsageError(f"{path}:{lineno}: not JSON: {err}") from None
+            except RecursionError:
+                raise UsageError(f"{path}:{lineno}: JSON nested too deeply") from None
+
+
 def read_proof_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, record) of a JSONL file of ``{"theorem", "proof", "rules"?, "id"?}`` lines; a
-    :class:`UsageError` naming the line for anything else. Shared by ``check`` and ``export``."""
+    """(line or row number, record) of a file of ``{"theorem", "proof", "rules"?, "id"?}`` records: JSONL,
+    gzipped JSONL or a Parquet shard; a :class:`UsageError` naming the line for anything else. Shared by
+    ``check`` and ``export``."""
     if not path.exists():
         raise UsageError(f"no such file: {path}")
     if path.is_dir():
-        raise UsageError(f"{path} is a directory: give one JSONL file of proof records")
+        raise UsageError(f"{path} is a directory: give one file of proof records")
     try:
-        with path.open(encoding="utf-8") as f:
-            for lineno, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    rec = json.loads(line)
-                except json.JSONDecodeError as err:
-                    raise UsageError(f"{path}:{lineno}: not JSON: {err}") from None
-                except RecursionError:
-                    raise UsageError(f"{path}:{lineno}: JSON nested too deeply") from None
-                if not isinstance(rec, dict) or "theorem" not in rec:
-                    raise UsageError(f"{path}:{lineno}: each line needs a 'theorem' and a 'proof'")
-                yield lineno, rec
-    except UnicodeDecodeError:
-        raise UsageError(f"{path}: not UTF-8 text (a JSONL file of proof records is expected)") from None
+        rows = _parquet_rows(path) if path.suffix == ".parquet" else _jsonl_rows(path)
+        for lineno, rec in rows:
+            if not isinstance(rec, dict) or "theorem" not in rec:
+                raise UsageError(f"{path}:{lineno}: each record needs a 'theorem' and a 'proof'")
+            yield lineno, rec
+    except (UnicodeDecodeError, EOFError, gzip.BadGzipFile):
+        raise UsageError(f"{path}: not UTF-8 JSONL text, gzipped JSONL or Parquet") from None
     except OSError as err:
         raise UsageError(f"cannot read {path}: {err.strerror or err}") from None
+
+
+def record_files(path: Path) -> list[Path]:
+    """The files ``check`` reads for ``path``: the file itself, or a dataset folder's shards (JSONL, gzipped
+    JSONL, Parquet) in order."""
+    if not path.is_dir():
+        return [path]
+    files = sorted(p for p in path.rglob("shard-*") if p.is_file() and p.name.endswith((".jsonl", ".jsonl.gz",
+                                                                                          ".parquet")))
+    if not files:
+        raise UsageError(f"{path}: no proof records (no shard-*.jsonl, .jsonl.gz or .parquet files)")
+    return files
 
 
 def _record_rules(named: Any, chosen: str | None, where: str) -> RuleSet:
@@ -151,11 +184,12 @@ def _record_rules(named: Any, chosen: str | None, where: str) -> RuleSet:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    path = Path(args.file)
     ok = bad = 0
     used: dict[tuple[str, str], int] = {}
-    for lineno, rec in read_proof_records(path):
-        where = f"{path}:{lineno}"
+    path = Path(args.file)
+    records = ((f, lineno, rec) for f in record_files(path) for lineno, rec in read_proof_records(f))
+    for file, lineno, rec in records:
+        where = f"{file}:{lineno}"
         rs = _record_rules(rec.get("rules"), args.rules, where)
         try:
             thm = parse(rec["theorem"])
@@ -163,7 +197,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             proof = None if raw is None else Proof.from_json(raw, thm.domain)
         except (ParseError, InvalidTactic, ProofError) as err:
             raise UsageError(f"{where}: {err}") from None
-        name = rec.get("id", f"line {lineno}")
+        name = rec.get("id", where)
         label = f"[{rs.name} {rs.version}]"
         used[(rs.name, rs.version)] = used.get((rs.name, rs.version), 0) + 1
         try:
@@ -238,7 +272,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-subs", type=int, default=8, help="substitution choices per (rule, direction, position)")
     p.set_defaults(fn=cmd_tactics)
 
-    p = sub.add_parser("check", help="check proofs in a JSONL file ({'theorem', 'proof', 'rules'?, 'id'?})")
+    p = sub.add_parser("check", help="check proofs: a JSONL (or .jsonl.gz, Parquet) file of {'theorem', 'proof', "
+                                     "'rules'?, 'id'?} records, or a dataset folder's shards")
     p.add_argument("file")
     p.add_argument("--rules", default=None,
                    help="rule set (bundled name or rule file) for records that do not name a bundled set; a rule "

@@ -66,3 +66,24 @@ def test_every_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
         assert "Traceback" not in r.stderr, (argv, r.stderr)
         lines = r.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith(f"equations {argv[0]}: error: "), (argv, r.stderr)
+
+
+def test_check_reads_dataset_folders_parquet_and_gzip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import gzip
+
+    pytest.importorskip("pyarrow")
+    assert main(["generate", "--n", "12", "--steps", "3", "--out", str(tmp_path / "pq"), "--format", "parquet",
+                 "--quiet", "--shard-size", "6"]) == 0
+    capsys.readouterr()
+    assert main(["check", str(tmp_path / "pq")]) == 0  # the folder: every shard
+    assert "12 passed, 0 failed" in capsys.readouterr().out
+    shard = next((tmp_path / "pq").glob("shard-*.parquet"))
+    assert main(["check", str(shard)]) == 0
+    assert "6 passed, 0 failed" in capsys.readouterr().out
+    assert main(["generate", "--n", "5", "--steps", "3", "--out", str(tmp_path / "js"), "--quiet"]) == 0
+    plain = next((tmp_path / "js").glob("shard-*.jsonl"))
+    packed = tmp_path / "packed.jsonl.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    capsys.readouterr()
+    assert main(["check", str(packed)]) == 0
+    assert "5 passed, 0 failed" in capsys.readouterr().out
