@@ -98,7 +98,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from equations.cli import UsageError
     from equations.rules import RuleError, load_rules
 
-    from .dataset import ShardResult, make_generator, write_dataset
+    from .dataset import ResumeMismatch, ShardResult, make_generator, write_dataset
 
     if args.n < 1:
         raise UsageError("--n must be at least 1")
@@ -155,6 +155,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
                                 pairs=args.pairs, resume=args.resume, progress=progress)
     except OSError as err:
         raise UsageError(f"writing the dataset under {out} failed: {err.strerror or err}") from None
+    except ResumeMismatch as err:
+        raise UsageError(str(err)) from None
     if bar is not None:
         bar.close()
     elif not args.quiet:

@@ -23,6 +23,7 @@ too): a proof tree has variable depth, which Arrow (hence Hugging Face ``dataset
 from __future__ import annotations
 
 import gc
+import hashlib
 import json
 import os
 import tempfile
@@ -108,6 +109,22 @@ def supervised_pairs(record: dict[str, Any]) -> list[dict[str, str]]:
 
 # --- atomic files ------------------------------------------------------------------------------------------
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+#: mkstemp creates 0600 files; a published dataset file gets the permissions of a file created normally
+_FILE_MODE = 0o666 & ~_umask()
+
+
+def _publish(tmp: Path, path: Path) -> None:
+    """Rename a finished temporary file into place, readable as any other file the user creates."""
+    os.chmod(tmp, _FILE_MODE)
+    os.replace(tmp, path)
+
+
 class AtomicWriter:
     """A text file written to a temporary name in the same directory and renamed into place on ``commit``."""
 
@@ -125,7 +142,7 @@ class AtomicWriter:
         self.f.flush()
         os.fsync(self.f.fileno())
         self.f.close()
-        os.replace(self.tmp, self.path)
+        _publish(self.tmp, self.path)
 
     def abort(self) -> None:
         if not self.f.closed:
@@ -168,7 +185,7 @@ def write_parquet_atomic(path: Path, records: list[dict[str, Any]]) -> None:
     os.close(fd)
     try:
         pq.write_table(pa.table(_parquet_rows(records)), tmp)
-        os.replace(tmp, path)
+        _publish(Path(tmp), path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -209,7 +226,7 @@ def generate_shard(method: str, rules: str, params: dict[str, Any], out: str, sh
     outp = Path(out)
     path = shard_path(outp, shard, fmt)
     if resume and path.exists():
-        return ShardResult(shard, 0, 0.0, skipped=True)
+        return _finished_shard(path, shard, fmt)
     t0 = time.perf_counter()
     gen = make_generator(method, rules, params)
     rs: RuleSet = gen.rules
@@ -256,6 +273,37 @@ def generate_shard(method: str, rules: str, params: dict[str, Any], out: str, sh
     return result
 
 
+def _finished_shard(path: Path, shard: int, fmt: str) -> ShardResult:
+    """The statistics of a shard an earlier run finished (so a resumed run's manifest covers every shard)."""
+    res = ShardResult(shard, 0, 0.0, skipped=True)
+    rows: Iterable[dict[str, Any]]
+    if fmt == "jsonl":
+        with path.open(encoding="utf-8") as f:
+            rows = [json.loads(line) for line in f if line.strip()]
+    else:
+        import pyarrow.parquet as pq
+
+        rows = pq.read_table(path, columns=["proof_size", "rules_used"]).to_pylist()
+    for rec in rows:
+        res.count += 1
+        res.proof_sizes += int(rec["proof_size"])
+        for r in rec["rules_used"]:
+            res.rule_counts[r] = res.rule_counts.get(r, 0) + 1
+    return res
+
+
+def run_fingerprint(method: str, rules: RuleSet, params: dict[str, Any], seed: int, n: int, shard_size: int,
+                    fmt: str, pairs: bool) -> str:
+    """What the shards' contents depend on; ``resume`` refuses to mix shards of different runs."""
+    key = {"method": method, "rules": rules.name, "rules_version": rules.version, "params": params, "seed": seed,
+           "n": n, "shard_size": shard_size, "format": fmt, "pairs": pairs}
+    return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+class ResumeMismatch(ValueError):
+    """``resume`` into a folder whose finished shards came from a run with other parameters."""
+
+
 def _run_shard(args: tuple[Any, ...]) -> ShardResult:
     with quiet_gc():
         return generate_shard(*args)
@@ -289,9 +337,29 @@ def write_dataset(method: str, n: int, out: str | Path, *, rules: str = "default
     params = dict(params or {})
     if shard_size is None:
         shard_size = default_shard_size(n)
-    make_generator(method, rules, params)  # validate parameters before starting workers
+    gen = make_generator(method, rules, params)  # validate parameters before starting workers
+    fingerprint = run_fingerprint(method, gen.rules, params, seed, n, shard_size, fmt, pairs)
+    del gen
     outp = Path(out)
     outp.mkdir(parents=True, exist_ok=True)
+    manifest = outp / "manifest.json"
+    if resume and manifest.exists():
+        try:
+            earlier = json.loads(manifest.read_text(encoding="utf-8")).get("fingerprint")
+        except (json.JSONDecodeError, AttributeError):
+            earlier = None
+        if earlier != fingerprint:
+            raise ResumeMismatch(
+                f"{outp} holds shards of a run with other parameters (fingerprint {earlier}, this run "
+                f"{fingerprint}): use the same method, rules, parameters, seed, --n, shard size and format, "
+                "or another --out")
+    for stale in outp.glob(".*.tmp"):  # temporaries of an interrupted run (never renamed into place)
+        if stale.name.startswith((".shard-", ".pairs-", ".manifest.json.")):
+            stale.unlink(missing_ok=True)
+    # Written first (status "running"), so that an interrupted run's folder says what it was.
+    write_text_atomic(manifest, json.dumps({"method": method, "rules": rules, "params": params, "seed": seed,
+                                            "n": n, "shard_size": shard_size, "format": fmt, "pairs": pairs,
+                                            "fingerprint": fingerprint, "status": "running"}, indent=1) + "\n")
     n_shards = (n + shard_size - 1) // shard_size
     tasks = [(method, rules, params, str(outp), s, min(shard_size, n - s * shard_size), seed, fmt, pairs, resume)
              for s in range(n_shards)]
@@ -318,9 +386,12 @@ def write_dataset(method: str, n: int, out: str | Path, *, rules: str = "default
             coverage[k] = coverage.get(k, 0) + v
     summary = {
         "method": method, "rules": rules, "params": params, "seed": seed, "n": n, "shard_size": shard_size,
-        "format": fmt, "workers": workers, "shards": n_shards,
+        "format": fmt, "pairs": pairs, "fingerprint": fingerprint, "status": "complete", "workers": workers,
+        "shards": n_shards,
         "generated": made, "skipped_shards": sum(1 for r in results if r.skipped),
-        "seconds": seconds, "theorems_per_second": made / seconds if seconds > 0 else 0.0,
+        "seconds": seconds,
+        # the rate of this run's own work (resumed shards were counted, not generated, here)
+        "theorems_per_second": sum(r.count for r in results if not r.skipped) / seconds if seconds > 0 else 0.0,
         "mean_proof_size": (sum(r.proof_sizes for r in results) / made) if made else 0.0,
         "rule_coverage": dict(sorted(coverage.items(), key=lambda kv: (-kv[1], kv[0]))),
     }

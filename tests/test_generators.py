@@ -461,3 +461,33 @@ def test_numeric_sweep_large() -> None:
             assert eq.check_proof(g.theorem, g.proof, RULES)
             res = check_theorem(g.theorem, seed=3)
             assert res.ok, f"{g.theorem}: {res.message}"
+
+
+def test_resume_is_safe_and_complete(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from equations.generators.dataset import ResumeMismatch
+
+    out = tmp_path / "d"
+    first = write_dataset("walk", 60, out, params={"steps": 3}, seed=2, shard_size=20, pairs=True)
+    old_mask = os.umask(0o022)
+    os.umask(old_mask)
+    for f in out.glob("*.jsonl"):  # published files are readable like any other (mkstemp makes them 0600)
+        assert stat.S_IMODE(f.stat().st_mode) == 0o666 & ~old_mask
+    # an interrupted run: a lost shard and a temporary that was never renamed into place
+    (out / "shard-00002.jsonl").unlink()
+    (out / ".shard-00002.jsonl.abc123.tmp").write_text("partial")
+    again = write_dataset("walk", 60, out, params={"steps": 3}, seed=2, shard_size=20, pairs=True, resume=True)
+    assert not list(out.glob(".*.tmp"))
+    # the resumed manifest reports every shard, not only the one generated now
+    assert again["generated"] == 60 and again["skipped_shards"] == 2
+    assert again["rule_coverage"] == first["rule_coverage"]
+    assert again["mean_proof_size"] == first["mean_proof_size"]
+    # resuming with other parameters would mix two datasets: refused
+    with pytest.raises(ResumeMismatch, match="other parameters"):
+        write_dataset("walk", 60, out, params={"steps": 4}, seed=2, shard_size=20, pairs=True, resume=True)
+    with pytest.raises(ResumeMismatch):
+        write_dataset("walk", 60, out, params={"steps": 3}, seed=3, shard_size=20, pairs=True, resume=True)
+    assert cli_main(["generate", "--n", "60", "--steps", "3", "--seed", "9", "--shard-size", "20", "--out", str(out),
+                     "--resume", "--quiet"]) == 2
