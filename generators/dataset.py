@@ -407,8 +407,22 @@ def _map(tasks: list[tuple[Any, ...]], workers: int) -> Iterator[ShardResult]:
     import multiprocessing as mp
 
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
-    with ctx.Pool(min(workers, len(tasks))) as pool:
+    with ctx.Pool(min(workers, len(tasks)), initializer=_exit_with_parent, initargs=(os.getpid(),)) as pool:
         yield from pool.imap(_run_shard, tasks)
+
+
+def _exit_with_parent(parent: int, interval: float = 0.5) -> None:
+    """Pool worker initializer: end this worker when the process that started the run is gone (``kill -9``
+    of the parent would otherwise leave the workers generating, and printing BrokenPipeError, for minutes)."""
+    import threading
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def read_records(out: str | Path) -> Iterator[dict[str, Any]]:

@@ -491,3 +491,45 @@ def test_resume_is_safe_and_complete(tmp_path: Path) -> None:
         write_dataset("walk", 60, out, params={"steps": 3}, seed=3, shard_size=20, pairs=True, resume=True)
     assert cli_main(["generate", "--n", "60", "--steps", "3", "--seed", "9", "--shard-size", "20", "--out", str(out),
                      "--resume", "--quiet"]) == 2
+
+
+def test_workers_exit_when_the_parent_is_killed(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    # shards big enough that a worker would run on for many seconds after its parent died
+    script = (
+        "import sys\n"
+        "from equations.generators import write_dataset\n"
+        "write_dataset('walk', 40000, sys.argv[1], params={'steps': 6}, seed=1, workers=2, shard_size=20000)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "d")], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    children: list[int] = []
+    deadline = time.monotonic() + 30
+    while len(children) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        children = [int(p) for p in subprocess.run(["pgrep", "-P", str(parent.pid)], capture_output=True,
+                                                   text=True).stdout.split()]
+    assert len(children) == 2
+    time.sleep(1.0)  # the workers are generating
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 4
+    alive = children
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.2)
+        alive = [c for c in alive if _state(c) not in ("Z", "gone")]
+    for c in alive:
+        os.kill(c, signal.SIGKILL)
+    assert not alive, f"workers {alive} still running after the parent was killed"
+
+
+def _state(pid: int) -> str:
+    try:
+        return open(f"/proc/{pid}/stat").read().split(")")[-1].split()[0]
+    except OSError:
+        return "gone"
