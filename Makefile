@@ -16,7 +16,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[dev,rl,data]"
+	$(BIN)/python -m pip install -q torch==2.13.0   # the CPU wheel, before the project (else pip pulls CUDA builds)
+	$(BIN)/python -m pip install -q -e ".[dev,rl,data,agent]"
 	touch $(STAMP)
 
 # Coq 8.16 checks the exported proofs (tests and demo); Debian packages, about 30 s on a fresh machine.

@@ -50,10 +50,18 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(fn=cmd_evaluate)
 
+    from .train_cli import add_parser as add_train  # no torch at import: the command loads the trainer
+
+    add_train(subparsers)
+
 
 def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
     from equations.cli import UsageError
 
+    if name == "policy" and value.startswith("neural:"):
+        return  # a trained checkpoint: neural:DIR[:TOPK] (equations train; the agent extra)
+    if name == "critic" and value == "neural":
+        return  # the critic head of the --policy neural:DIR checkpoint
     if value not in allowed:
         raise UsageError(f"unknown {name} {value!r}; expected one of {', '.join(allowed)}")
 
@@ -85,7 +93,13 @@ def cmd_prove(args: argparse.Namespace) -> int:
                               num_samples=args.samples, seed=args.seed, max_seconds=args.max_seconds)
     except ValueError as err:
         raise UsageError(str(err)) from None
-    res = prove(thm, rules, params=params, policy=args.policy, critic=args.critic, objective=args.objective)
+    try:
+        res = prove(thm, rules, params=params, policy=args.policy, critic=args.critic, objective=args.objective)
+    except (FileNotFoundError, ValueError, KeyError, ImportError) as err:
+        if not (args.policy.startswith("neural:") or args.critic == "neural"):
+            raise
+        # a missing or mismatched checkpoint, an unknown token, torch not installed
+        raise UsageError(f"neural policy: {err}") from None
     st = res.stats
     info = (f"{st.expansions} expansions, {st.nodes} nodes, {st.edges} tactics, {st.simulations} simulations, "
             f"{st.seconds:.2f} s")

@@ -68,8 +68,20 @@ def prove(thm: eq.Theorem | str, rules: eq.RuleSet | str = "default", params: Se
         params = replace(params if params is not None else SearchParams(), max_seconds=max_seconds)
     rs = eq.load_rules(rules) if isinstance(rules, str) else rules
     theorem = eq.parse(thm) if isinstance(thm, str) else thm
-    pol = make_policy(policy, rs) if isinstance(policy, str) else policy
-    cri = make_critic(critic) if isinstance(critic, str) else critic
+    neural_critic: Critic | None = None
+    pol: Policy
+    if isinstance(policy, str) and policy.startswith("neural:"):
+        from .neural import make_neural  # torch: the agent extra
+
+        pol, neural_critic = make_neural(policy, rs)
+    else:
+        pol = make_policy(policy, rs) if isinstance(policy, str) else policy
+    if critic == "neural":
+        if neural_critic is None:
+            raise ValueError("critic 'neural' is the critic of a --policy neural:CHECKPOINT model")
+        cri: Critic = neural_critic
+    else:
+        cri = make_critic(critic) if isinstance(critic, str) else critic
     search: HTPS[eq.Theorem] = HTPS(theorem, EngineEnv(rs), pol, cri, params)
     search.run()
     proof = extract_proof(search.graph, objective=objective) if search.solved else None
