@@ -14,7 +14,6 @@ another version of the rule set (:class:`RuleSetMismatch`), since its rule vocab
 from __future__ import annotations
 
 import json
-import math
 import os
 import random
 import tempfile
@@ -27,7 +26,7 @@ import torch
 import equations as eq
 
 from .model import Batch, ModelConfig, PolicyCritic, autocast, collate, default_device, preset, split_logits
-from .policy import Suggestion, sample_without_replacement
+from .policy import Suggestion, sample_without_replacement, softmax
 from .tokenizer import Encoded, RuleVocab, TacticFeatures, Vocab, distinct, encode_theorem, tactic_features
 
 if TYPE_CHECKING:
@@ -200,16 +199,6 @@ def load_agent(path: str | Path, rules: eq.RuleSet | str | None = None,
     agent.model.to(agent.device)
     agent.model.eval()
     return agent
-
-
-def softmax(logits: Sequence[float], temperature: float = 1.0) -> list[float]:
-    if not logits:
-        return []
-    t = max(temperature, 1e-6)
-    m = max(logits)
-    ex = [math.exp((x - m) / t) for x in logits]
-    z = sum(ex)
-    return [e / z for e in ex]
 
 
 class NeuralPolicy:
