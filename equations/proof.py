@@ -192,8 +192,8 @@ def check_proof(thm: Theorem, proof: Proof | None, rules: RuleSet) -> bool:
     stack: list[tuple[Theorem, Proof, tuple[int, ...]]] = [(thm, proof, ())]
     while stack:
         goal, p, path = stack.pop()
-        if not isinstance(p, Proof) or not isinstance(p.children, tuple):
-            raise ProofError(f"a proof step is a Proof(tactic, children tuple), not {type(p).__name__}", path)
+        if not isinstance(p, Proof) or not isinstance(p.children, (tuple, list)):
+            raise ProofError(f"a proof step is a Proof(tactic, children), not {type(p).__name__}", path)
         try:
             subgoals = apply(goal, p.tactic, rules)
         except InvalidTactic as err:
