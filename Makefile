@@ -11,13 +11,13 @@ PYTEST_ARGS ?= -m "not slow"
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: test test-all demo bench lint clean coq wheel-smoke
+.PHONY: test test-all demo bench lint clean coq chromium wheel-smoke
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q torch==2.13.0   # the CPU wheel, before the project (else pip pulls CUDA builds)
-	$(BIN)/python -m pip install -q -e ".[dev,rl,data,agent]"
+	$(BIN)/python -m pip install -q -e ".[dev,rl,data,agent,train]"
 	touch $(STAMP)
 
 # Coq 8.16 checks the exported proofs (tests and demo); Debian packages, about 30 s on a fresh machine.
@@ -26,14 +26,21 @@ coq:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq coq libcoq-stdlib >/dev/null; }
 	@coqc --version | head -1
 
+# Headless Chromium and its WebDriver run the viewer's browser tests (tests/test_viewer_browser.py); Debian
+# packages, about 1 minute on a fresh machine. Selenium drives the local chromedriver: nothing is downloaded.
+chromium:
+	@{ command -v chromium && command -v chromedriver; } >/dev/null || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver >/dev/null; }
+	@chromium --version 2>/dev/null | head -1
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: lint coq
+test: lint coq chromium
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
-test-all: lint coq
+test-all: lint coq chromium
 	$(BIN)/pytest -q
 
 # Build the wheel, install it with [rl] in a fresh venv outside the checkout, and use it (CI runs this).

@@ -15,29 +15,38 @@ def add_parsers(subparsers: Any) -> None:
     p = subparsers.add_parser("prove", help="search for a proof with HyperTree Proof Search")
     p.add_argument("goal", help="e.g. 'cos(x)**2 + sin(x)**2 == 1'")
     p.add_argument("--budget", type=int, default=2000, help="maximum number of expansions")
-    p.add_argument("--policy", default="fast", help=f"tactic policy: {', '.join(POLICIES)}")
-    p.add_argument("--critic", default="constant", help=f"critic: {', '.join(CRITICS)}")
+    p.add_argument("--policy", default="fast", help=POLICY_HELP.format(", ".join(POLICIES)))
+    p.add_argument("--checkpoint", default=None, help=CHECKPOINT_HELP)
+    p.add_argument("--critic", default=None, help=CRITIC_HELP.format(", ".join(CRITICS)))
     p.add_argument("--search", default="puct", choices=["puct", "rp"], help="search policy")
+    p.add_argument("--prune", action="store_true", help=PRUNE_HELP)
     p.add_argument("--exploration", type=float, default=1.0, help="exploration constant c")
     p.add_argument("--samples", type=int, default=None, help="tactics kept per expansion (default: all)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--rules", default="default")
+    p.add_argument("--rules", default=None,
+                   help="rule set name or file (default: 'default'; with a neural policy, the checkpoint's)")
     p.add_argument("--objective", default="size", choices=["size", "depth"], help="minimal proof criterion")
     p.add_argument("--max-seconds", type=float, default=None,
                    help="wall-clock limit of the search in seconds (default: none)")
     p.add_argument("--json", action="store_true", help="also print the proof as JSON (for `equations check`)")
+    p.add_argument("--save-search", metavar="FILE", help="write the explored hypergraph as JSON (equations show)")
     p.set_defaults(fn=cmd_prove)
 
     p = subparsers.add_parser("evaluate", help="prove every theorem of a set; per-category table")
     p.add_argument("--set", default="identities", help="'identities' or a file of theorems (one a line)")
     p.add_argument("--category", help="only this category of the identities")
+    p.add_argument("--split", default="all", choices=["all", "train", "held-out"],
+                   help="the Identities split (equations.identities.split: 20%% held out, seed 0); online "
+                        "training samples only 'train'")
     p.add_argument("--budget", type=int, default=2000)
     p.add_argument("--attempts", type=int, default=1)
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--out", default="results.jsonl", help="results file (resumable: done ids are skipped)")
-    p.add_argument("--policy", default="fast", help=f"tactic policy: {', '.join(POLICIES)}")
-    p.add_argument("--critic", default="constant", help=f"critic: {', '.join(CRITICS)}")
+    p.add_argument("--policy", default="fast", help=POLICY_HELP.format(", ".join(POLICIES)))
+    p.add_argument("--checkpoint", default=None, help=CHECKPOINT_HELP)
+    p.add_argument("--critic", default=None, help=CRITIC_HELP.format(", ".join(CRITICS)))
     p.add_argument("--search", default="puct", choices=["puct", "rp"])
+    p.add_argument("--prune", action="store_true", help=PRUNE_HELP)
     p.add_argument("--exploration", type=float, default=1.0)
     p.add_argument("--samples", type=int, default=None)
     p.add_argument("--sample-params", action="store_true", help="draw search hyper-parameters from appendix C")
@@ -46,7 +55,10 @@ def add_parsers(subparsers: Any) -> None:
                    help="wall-clock limit per theorem, all attempts together (default 120; 0: none); a theorem "
                         "that hits it counts as not proved and is recorded with \"timed_out\": true")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--rules", default="default")
+    p.add_argument("--rules", default=None,
+                   help="rule set name or file (default: 'default'; with a neural policy, the checkpoint's)")
+    p.add_argument("--save-searches", metavar="DIR",
+                   help="write each theorem's explored hypergraph to DIR/ID.search.json (equations show)")
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(fn=cmd_evaluate)
 
@@ -55,15 +67,52 @@ def add_parsers(subparsers: Any) -> None:
     add_train(subparsers)
 
 
+POLICY_HELP = ("tactic policy: {}, or 'neural' (the learned model: the bundled one, or --checkpoint; "
+               "the agent extra)")
+CHECKPOINT_HELP = ("with --policy neural: a checkpoint folder, or a training run folder holding checkpoint/ "
+                   "(online) or model/ (supervised); default: the checkpoint bundled with the package")
+PRUNE_HELP = ("numeric pruning: a goal false at a random point where its hypotheses hold is marked invalid "
+              "instead of being expanded (sound: it never closes a goal)")
+CRITIC_HELP = "critic: {}, or 'neural' (default: 'neural' with a neural policy, else 'constant')"
+
+
 def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
     from equations.cli import UsageError
 
-    if name == "policy" and value.startswith("neural:"):
-        return  # a trained checkpoint: neural:DIR[:TOPK] (equations train; the agent extra)
+    if name == "policy" and (value == "neural" or value.startswith("neural:")):
+        return  # a trained checkpoint: neural, neural:DIR[:TOPK] (equations train; the agent extra)
     if name == "critic" and value == "neural":
-        return  # the critic head of the --policy neural:DIR checkpoint
+        return  # the critic head of the --policy neural checkpoint
     if value not in allowed:
         raise UsageError(f"unknown {name} {value!r}; expected one of {', '.join(allowed)}")
+
+
+def _resolve_neural(args: argparse.Namespace) -> None:
+    """Fill in ``args.policy`` (``neural`` + ``--checkpoint`` -> ``neural:DIR``), ``args.critic`` and
+    ``args.rules`` (a neural policy defaults to its learned critic and to its checkpoint's rule set)."""
+    from equations.cli import UsageError
+
+    neural = args.policy == "neural" or args.policy.startswith("neural:")
+    if args.checkpoint is not None:
+        if args.policy != "neural":
+            raise UsageError("--checkpoint goes with --policy neural")
+        args.policy = f"neural:{args.checkpoint}"
+    if args.critic is None:
+        args.critic = "neural" if neural else "constant"
+    if args.rules is None:
+        if neural:
+            from .neural import checkpoint_rules
+
+            spec = args.policy[len("neural:"):] if args.policy.startswith("neural:") else None
+            if spec is not None:
+                head, _, tail = spec.rpartition(":")
+                spec = head if head and tail.isdigit() else spec
+            try:
+                args.rules = checkpoint_rules(spec)
+            except (FileNotFoundError, ValueError) as err:
+                raise UsageError(f"neural policy: {err}") from None
+        else:
+            args.rules = "default"
 
 
 def cmd_prove(args: argparse.Namespace) -> int:
@@ -74,6 +123,7 @@ def cmd_prove(args: argparse.Namespace) -> int:
     from .prover import CRITICS, POLICIES, prove
     from .search import SearchParams
 
+    _resolve_neural(args)
     _check_choice("policy", args.policy, POLICIES)
     _check_choice("critic", args.critic, CRITICS)
     if args.budget < 1:
@@ -90,16 +140,25 @@ def cmd_prove(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot parse goal: {err}") from None
     try:
         params = SearchParams(expansions=args.budget, policy=args.search, exploration=args.exploration,
-                              num_samples=args.samples, seed=args.seed, max_seconds=args.max_seconds)
+                              num_samples=args.samples, seed=args.seed, max_seconds=args.max_seconds,
+                              prune=args.prune)
     except ValueError as err:
         raise UsageError(str(err)) from None
     try:
-        res = prove(thm, rules, params=params, policy=args.policy, critic=args.critic, objective=args.objective)
+        res = prove(thm, rules, params=params, policy=args.policy, critic=args.critic, objective=args.objective,
+                    keep_search=args.save_search is not None)
     except (FileNotFoundError, ValueError, KeyError, ImportError) as err:
-        if not (args.policy.startswith("neural:") or args.critic == "neural"):
+        if not (args.policy.startswith("neural") or args.critic == "neural"):
             raise
         # a missing or mismatched checkpoint, an unknown token, torch not installed
         raise UsageError(f"neural policy: {err}") from None
+    if args.save_search is not None:  # failed searches too: they are the ones worth looking at
+        from .search_json import save_search
+
+        try:
+            save_search(args.save_search, res, rules, args.objective)
+        except OSError as err:
+            raise UsageError(f"cannot write {args.save_search}: {err.strerror or err}") from None
     st = res.stats
     info = (f"{st.expansions} expansions, {st.nodes} nodes, {st.edges} tactics, {st.simulations} simulations, "
             f"{st.seconds:.2f} s")
@@ -128,6 +187,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from .evaluate import EvalConfig, evaluate, load_tasks, summary
     from .prover import CRITICS, POLICIES
 
+    _resolve_neural(args)
     _check_choice("policy", args.policy, POLICIES)
     _check_choice("critic", args.critic, CRITICS)
     if args.budget < 1 or args.attempts < 1 or args.workers < 1:
@@ -135,7 +195,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.max_seconds < 0:
         raise UsageError("--max-seconds must be non-negative (0: no limit)")
     try:
-        tasks = load_tasks(args.set, args.category)
+        tasks = load_tasks(args.set, args.category, args.split)
     except (ValueError, FileNotFoundError) as err:
         raise UsageError(str(err)) from None
     if args.limit is not None:
@@ -144,8 +204,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         raise UsageError("no theorems to evaluate")
     cfg = EvalConfig(budget=args.budget, attempts=args.attempts, policy=args.policy, critic=args.critic,
                      search_policy=args.search, exploration=args.exploration, num_samples=args.samples,
-                     rules=args.rules, seed=args.seed, sample_params=args.sample_params,
-                     max_seconds=args.max_seconds if args.max_seconds > 0 else None)
+                     rules=args.rules, seed=args.seed, sample_params=args.sample_params, prune=args.prune,
+                     max_seconds=args.max_seconds if args.max_seconds > 0 else None,
+                     save_searches=args.save_searches)
     n_done = [0]
 
     def progress(rec: dict[str, Any]) -> None:

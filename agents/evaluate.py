@@ -40,16 +40,31 @@ class EvalConfig:
     seed: int = 0
     sample_params: bool = False
     """Draw the per-attempt search hyper-parameters from appendix C (keeping the budget)."""
+    prune: bool = False
+    """Numeric pruning in every search (:attr:`SearchParams.prune`)."""
     max_seconds: float | None = 120.0
     """Wall-clock limit per theorem, all attempts together (None: no limit). A theorem whose search hits it
     counts as not proved and its record has ``"timed_out": true``."""
+    save_searches: str | None = None
+    """A folder for each theorem's last search as JSON (``ID.search.json``, :mod:`.search_json`); the record
+    names its file under ``"search"``."""
 
 
-def load_tasks(set_name: str = "identities", category: str | None = None) -> list[Task]:
-    """The theorems of a set; raises ValueError (unknown category) or FileNotFoundError."""
+def load_tasks(set_name: str = "identities", category: str | None = None, split: str = "all") -> list[Task]:
+    """The theorems of a set; raises ValueError (unknown category, a split of a file) or FileNotFoundError.
+    ``split``: ``"all"``, or the Identities' ``"train"`` / ``"held-out"`` part
+    (:func:`equations.identities.split`, 20% held out, seed 0: what online training samples from / never)."""
+    if split not in ("all", "train", "held-out"):
+        raise ValueError(f"unknown split {split!r}: expected 'all', 'train' or 'held-out'")
     if set_name == "identities":
         identities = importlib.import_module("equations.identities")
-        return [Task(it.id, it.category, it.text) for it in identities.load(category=category)]
+        items = identities.load(category=category)
+        if split != "all":
+            kept, held = identities.split(items, 0.2, seed=0)
+            items = kept if split == "train" else held
+        return [Task(it.id, it.category, it.text) for it in items]
+    if split != "all":
+        raise ValueError("--split applies to the Identities set only")
     path = Path(set_name)
     if not path.is_file():
         raise FileNotFoundError(f"no such theorem file: {set_name} (expected 'identities' or a file)")
@@ -86,7 +101,8 @@ def run_task(args: tuple[Task, EvalConfig]) -> dict[str, Any]:
     thm = eq.parse(task.text)
     record: dict[str, Any] = {"id": task.id, "category": task.category, "theorem": task.text, "proved": False,
                               "attempts": 0, "proof_size": None, "proof_depth": None, "expansions": 0,
-                              "seconds": 0.0, "budget": cfg.budget, "policy": cfg.policy, "timed_out": False,
+                              "seconds": 0.0, "budget": cfg.budget, "policy": cfg.policy, "prune": cfg.prune,
+                              "timed_out": False,
                               "max_seconds": cfg.max_seconds}
     t0 = time.perf_counter()
     try:
@@ -100,12 +116,17 @@ def run_task(args: tuple[Task, EvalConfig]) -> dict[str, Any]:
             seed = cfg.seed + attempt
             if cfg.sample_params:
                 params = SearchParams.sample(random.Random(f"{seed}:{task.id}"), expansions=cfg.budget,
-                                             policy=cfg.search_policy, seed=seed)
+                                             policy=cfg.search_policy, seed=seed, prune=cfg.prune)
             else:
                 params = SearchParams(expansions=cfg.budget, policy=cfg.search_policy, exploration=cfg.exploration,
-                                      num_samples=cfg.num_samples, seed=seed)
-            res = prove(thm, rules, params=params, policy=cfg.policy, critic=cfg.critic, max_seconds=left)
+                                      num_samples=cfg.num_samples, seed=seed, prune=cfg.prune)
+            res = prove(thm, rules, params=params, policy=cfg.policy, critic=cfg.critic, max_seconds=left,
+                        keep_search=cfg.save_searches is not None)
             record["attempts"] = attempt + 1
+            if cfg.save_searches is not None:
+                from .search_json import save_search, search_file_name
+
+                record["search"] = save_search(Path(cfg.save_searches) / search_file_name(task.id), res, rules).name
             record["expansions"] += res.stats.expansions
             if res.timed_out and not res.proved:
                 record["timed_out"] = True

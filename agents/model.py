@@ -4,9 +4,15 @@
   transformer layers, a final layer norm);
 * the **critic** is ``sigmoid(w . h[<cls>])``: the estimated probability that the goal is provable;
 * the **policy** scores each applicable tactic of the engine's enumeration: ``MLP(h[tok] + E[rule, dir] +
-  S)``, with ``h[tok]`` the encoder output at the first token of the tactic's position, ``E`` an embedding
-  per (rule, direction) and ``S`` a projection of the mean of the (token + position) embeddings of the
-  substitutions' tokens (zero without any). The priors of a goal are a softmax over its distinct tactics.
+  S) + base``, with ``h[tok]`` the encoder output at the first token of the tactic's position, ``E`` an
+  embedding per (rule, direction), ``S`` a projection of the mean of the (token + position) embeddings of the
+  substitutions' tokens (zero without any) and ``base`` the engine's heuristic score of the tactic (see
+  :mod:`equations.agents.neural`). The priors of a goal are a softmax over its distinct tactics.
+
+The output layers of both heads start at zero: an untrained model gives every tactic its heuristic score
+and every goal the value 0.5, i.e. it *is* the non-learned prover (enumeration policy, constant critic), and
+training learns a correction to it. A model can then only be compared with the baseline it starts from, and
+a short training run on two CPU cores starts from a prover that already works instead of from noise.
 
 One encoder pass serves all the tactics of a goal, and goals are batched with padding and key masks.
 Presets (:data:`PRESETS`): ``cpu-tiny``, ``cpu-small``, ``paper`` (appendix C's 12-layer, 1600-wide
@@ -97,6 +103,7 @@ class Batch:
     tac_goal: torch.Tensor  # [T] long
     tac_tok: torch.Tensor  # [T] long
     tac_rule: torch.Tensor  # [T] long
+    tac_base: torch.Tensor  # [T] float: the heuristic score added to the learned logit
     sub_ids: torch.Tensor  # [S] long
     sub_pos: torch.Tensor  # [S] long
     sub_seg: torch.Tensor  # [S] long
@@ -120,6 +127,7 @@ def collate(encoded: Sequence[Encoded], tactics: Sequence[Sequence[TacticFeature
     tg: list[int] = []
     tt: list[int] = []
     tr: list[int] = []
+    tb: list[float] = []
     si: list[int] = []
     sp: list[int] = []
     ss: list[int] = []
@@ -132,6 +140,7 @@ def collate(encoded: Sequence[Encoded], tactics: Sequence[Sequence[TacticFeature
                 tg.append(g)
                 tt.append(f.tok)
                 tr.append(f.rule_id)
+                tb.append(f.base)
                 if f.subs:
                     si.extend(f.subs)
                     sp.extend(range(len(f.subs)))
@@ -141,7 +150,8 @@ def collate(encoded: Sequence[Encoded], tactics: Sequence[Sequence[TacticFeature
     def lt(x: list[int]) -> torch.Tensor:
         return torch.tensor(x, dtype=torch.long)
 
-    return Batch(ids, pad, lt(tg), lt(tt), lt(tr), lt(si), lt(sp), lt(ss), counts)
+    return Batch(ids, pad, lt(tg), lt(tt), lt(tr), torch.tensor(tb, dtype=torch.float32), lt(si), lt(sp), lt(ss),
+                 counts)
 
 
 class PolicyCritic(nn.Module):
@@ -165,6 +175,12 @@ class PolicyCritic(nn.Module):
         nn.init.normal_(self.tok_emb.weight, std=0.02)
         nn.init.normal_(self.pos_emb.weight, std=0.02)
         nn.init.normal_(self.rule_emb.weight, std=0.02)
+        # the heads' output layers start at zero: the untrained model is the heuristic baseline (see above)
+        last = self.policy_head[-1]
+        assert isinstance(last, nn.Linear)
+        for lin in (self.critic_head, last):
+            nn.init.zeros_(lin.weight)
+            nn.init.zeros_(lin.bias)
 
     def encode(self, ids: torch.Tensor, pad: torch.Tensor) -> torch.Tensor:
         """``[B, L, d]`` encoder outputs (padding keys are masked)."""
@@ -180,7 +196,7 @@ class PolicyCritic(nn.Module):
         return out
 
     def tactic_logits(self, h: torch.Tensor, batch: Batch) -> torch.Tensor:
-        """``[T]`` logits, one per tactic of the batch."""
+        """``[T]`` logits, one per tactic of the batch: the learned correction plus ``batch.tac_base``."""
         t = batch.tac_goal.shape[0]
         z = h[batch.tac_goal, batch.tac_tok] + self.rule_emb(batch.tac_rule)
         if batch.sub_ids.numel():
@@ -191,7 +207,7 @@ class PolicyCritic(nn.Module):
             pooled = pooled / counts.clamp(min=1.0)[:, None]
             has = (counts > 0).to(z.dtype)[:, None]
             z = z + has * self.sub_proj(pooled).to(z.dtype)
-        out: torch.Tensor = self.policy_head(z).squeeze(-1)
+        out: torch.Tensor = self.policy_head(z).squeeze(-1).float() + batch.tac_base
         return out
 
     def forward(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:

@@ -42,11 +42,28 @@ class RuleSetMismatch(ValueError):
 
 
 class NeuralAgent:
-    """A :class:`PolicyCritic` model with its vocabularies, for one rule set."""
+    """A :class:`PolicyCritic` model with its vocabularies, for one rule set.
+
+    The policy is a learned correction ``r`` to the non-learned prover's heuristic
+    (:class:`~equations.agents.policy.EnumerationPolicy`, the ``fast`` policy) in its two stages:
+
+    1. **selection**: every distinct applicable tactic (``max_per_triple`` per rule, direction and position)
+       is scored ``static + r``, where ``static`` is the heuristic's cheap score of the rule, and the
+       ``prefilter`` best are kept (all of them when there are fewer);
+    2. **priors**: the kept tactics are applied; a tactic that fails is dropped, and the prior of the others
+       is ``softmax((size + r) / temperature)``, ``size`` being the heuristic's score of the subgoals
+       (the goal's size minus the sizes of the open subgoals, over ``scale``).
+
+    Since ``r`` starts at exactly 0 (the heads' output layers are zero-initialised) an untrained agent *is*
+    the ``fast`` prover with the constant critic 0.5; training moves it away only where the data says so.
+    """
 
     def __init__(self, rules: eq.RuleSet, config: ModelConfig | str = "cpu-tiny", seed: int = 0,
                  device: torch.device | str | None = None, vocab: Vocab | None = None,
-                 rule_vocab: RuleVocab | None = None, max_per_triple: int = 4, truncate: bool = True):
+                 rule_vocab: RuleVocab | None = None, max_per_triple: int = 1, truncate: bool = True,
+                 prefilter: int | None = 48, scale: float = 2.0):
+        from .policy import EnumerationPolicy
+
         self.rules = rules
         self.config = preset(config) if isinstance(config, str) else config
         self.vocab = vocab if vocab is not None else Vocab.for_rules(rules)
@@ -54,6 +71,10 @@ class NeuralAgent:
         self.device = torch.device(device) if device is not None else default_device()
         self.max_per_triple = max_per_triple
         self.truncate = truncate
+        self.prefilter = prefilter
+        self.scale = scale
+        self._sub_cache: dict[Any, tuple[int, ...]] = {}
+        self.heuristic = EnumerationPolicy(rules, prior="size", max_per_triple=max_per_triple, scale=scale)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             self.model = PolicyCritic(self.config, len(self.vocab), len(self.rule_vocab))
@@ -65,12 +86,35 @@ class NeuralAgent:
     def encode(self, thm: eq.Theorem) -> Encoded:
         return encode_theorem(thm, self.vocab, self.config.max_len, self.truncate)
 
-    def features(self, tactic: eq.Tactic, enc: Encoded) -> TacticFeatures:
-        return tactic_features(tactic, enc, self.vocab, self.rule_vocab, self.config.max_sub_tokens)
+    def features(self, tactic: eq.Tactic, enc: Encoded, base: float = 0.0) -> TacticFeatures:
+        return tactic_features(tactic, enc, self.vocab, self.rule_vocab, self.config.max_sub_tokens, base,
+                               self._sub_cache)
 
     def tactics(self, thm: eq.Theorem) -> list[eq.Tactic]:
         """The distinct applicable tactics of ``thm`` (the engine's enumeration)."""
         return distinct(eq.applicable(thm, self.rules, max_per_triple=self.max_per_triple))
+
+    def static(self, tactic: eq.Tactic) -> float:
+        """The heuristic's cheap score of ``tactic`` (stage 1's base)."""
+        return self.heuristic.static_score(tactic)
+
+    def outcome(self, thm: eq.Theorem, tactic: eq.Tactic) -> tuple[tuple[eq.Theorem | None, ...], float] | None:
+        """``(subgoals with None for those that close, size score)`` of applying ``tactic``, or ``None``
+        when it does not apply. The size score (stage 2's base) is the heuristic's."""
+        rules = self.rules
+        try:
+            subs = eq.apply(thm, tactic, rules)
+        except eq.InvalidTactic:
+            return None
+        out: list[eq.Theorem | None] = []
+        open_size = 0
+        for sg in subs:
+            if eq.is_closed(sg, rules):
+                out.append(None)
+            else:
+                out.append(sg)
+                open_size += sg.goal.size
+        return tuple(out), (thm.goal.size - open_size) / self.scale
 
     # --- inference ---------------------------------------------------------------------------------
 
@@ -88,21 +132,55 @@ class NeuralAgent:
             model.train(was_training)
         return crit, logits
 
-    def score(self, goals: Sequence[eq.Theorem], max_batch: int = 64
-              ) -> list[tuple[list[eq.Tactic], list[float], float]]:
-        """For each goal: its distinct applicable tactics, their logits, and the critic's P(provable)."""
-        out: list[tuple[list[eq.Tactic], list[float], float]] = []
+    def corrections(self, goals: Sequence[eq.Theorem], tactics: Sequence[Sequence[eq.Tactic]],
+                    max_batch: int = 64) -> tuple[list[list[float]], list[float]]:
+        """The learned correction ``r`` of each tactic of each goal, and each goal's P(provable)."""
+        rs: list[list[float]] = []
+        values: list[float] = []
         for start in range(0, len(goals), max_batch):
             chunk = goals[start:start + max_batch]
+            tacs = tactics[start:start + max_batch]
             encs = [self.encode(g) for g in chunk]
-            tacs = [self.tactics(g) for g in chunk]
             feats = [[self.features(t, e) for t in ts] for ts, e in zip(tacs, encs, strict=True)]
             crit, logits = self._run(collate(encs, feats, self.vocab.pad_id), tactics=True)
             assert logits is not None
-            values = torch.sigmoid(crit).tolist()
-            for ts, lg, v in zip(tacs, split_logits(logits, [len(t) for t in tacs]), values, strict=True):
-                out.append((ts, lg.tolist(), float(v)))
+            values.extend(float(v) for v in torch.sigmoid(crit).tolist())
+            rs.extend(lg.tolist() for lg in split_logits(logits, [len(t) for t in tacs]))
+        return rs, values
+
+    def expand(self, goals: Sequence[eq.Theorem], temperature: float = 1.0, max_batch: int = 64
+               ) -> list[list[tuple[eq.Tactic, float, tuple[eq.Theorem | None, ...]]]]:
+        """For each goal, the kept tactics that apply, with their priors (summing to 1) and subgoals: the
+        two stages of the class docstring, all goals in one model call per ``max_batch``."""
+        tactics = [self.tactics(g) for g in goals]
+        rs, _ = self.corrections(goals, tactics, max_batch)
+        out: list[list[tuple[eq.Tactic, float, tuple[eq.Theorem | None, ...]]]] = []
+        for g, tacs, r in zip(goals, tactics, rs, strict=True):
+            idx = list(range(len(tacs)))
+            if self.prefilter is not None and len(idx) > self.prefilter:
+                score = [self.static(t) + x for t, x in zip(tacs, r, strict=True)]
+                order = sorted(idx, key=lambda i: -score[i])
+                idx = sorted(order[: self.prefilter])
+            kept: list[tuple[eq.Tactic, tuple[eq.Theorem | None, ...]]] = []
+            logits: list[float] = []
+            for i in idx:
+                res = self.outcome(g, tacs[i])
+                if res is None:
+                    continue
+                kept.append((tacs[i], res[0]))
+                logits.append(res[1] + r[i])
+            priors = softmax(logits, temperature)
+            out.append([(t, p, sg) for (t, sg), p in zip(kept, priors, strict=True)])
         return out
+
+    def score(self, goals: Sequence[eq.Theorem], max_batch: int = 64
+              ) -> list[tuple[list[eq.Tactic], list[float], float]]:
+        """For each goal: its distinct applicable tactics, their stage-1 logits (``static + r``), and the
+        critic's P(provable)."""
+        tactics = [self.tactics(g) for g in goals]
+        rs, values = self.corrections(goals, tactics, max_batch)
+        return [(ts, [self.static(t) + x for t, x in zip(ts, r, strict=True)], v)
+                for ts, r, v in zip(tactics, rs, values, strict=True)]
 
     def values(self, goals: Sequence[eq.Theorem], max_batch: int = 64) -> list[float]:
         """P(provable) of each goal."""
@@ -114,9 +192,8 @@ class NeuralAgent:
         return out
 
     def priors(self, thm: eq.Theorem, temperature: float = 1.0) -> list[tuple[eq.Tactic, float]]:
-        """Every distinct applicable tactic of ``thm`` with its prior (they sum to 1)."""
-        tacs, logits, _ = self.score([thm])[0]
-        return list(zip(tacs, softmax(logits, temperature), strict=True))
+        """The kept tactics of ``thm`` that apply, with their priors (they sum to 1)."""
+        return [(t, p) for t, p, _ in self.expand([thm], temperature)[0]]
 
     # --- checkpoints -------------------------------------------------------------------------------
 
@@ -148,7 +225,9 @@ class NeuralAgent:
             "rules_domain": self.rules.domain,
             "max_per_triple": self.max_per_triple,
             "truncate": self.truncate,
-            "vocab": self.vocab.tokens,
+            "prefilter": self.prefilter,
+            "scale": self.scale,
+            "vocab": list(self.vocab.tokens),
             "rule_vocab": self.rule_vocab.keys,
         }
 
@@ -192,8 +271,8 @@ def load_agent(path: str | Path, rules: eq.RuleSet | str | None = None,
             "retrain (or fine-tune) the model for this rule set")
     agent = NeuralAgent(rs, ModelConfig.from_dict(manifest["model"]), device=device,
                         vocab=Vocab(manifest["vocab"]), rule_vocab=RuleVocab(manifest["rule_vocab"]),
-                        max_per_triple=int(manifest.get("max_per_triple", 4)),
-                        truncate=bool(manifest.get("truncate", True)))
+                        max_per_triple=int(manifest["max_per_triple"]), truncate=bool(manifest["truncate"]),
+                        prefilter=manifest["prefilter"], scale=float(manifest["scale"]))
     state = load_file(str(Path(path) / WEIGHTS))
     agent.model.load_state_dict(state)
     agent.model.to(agent.device)
@@ -202,12 +281,11 @@ def load_agent(path: str | Path, rules: eq.RuleSet | str | None = None,
 
 
 class NeuralPolicy:
-    """The learned policy: priors over the distinct applicable tactics of each goal (softmax of the model's
-    logits at ``params.temperature``), all goals of a batch in one model call.
+    """The learned policy (:meth:`NeuralAgent.expand`): priors over the kept applicable tactics of each goal,
+    with their subgoals (so the search does not apply them again), all goals of a batch in one model call.
 
     With ``params.num_samples`` set, that many tactics are drawn without replacement from the priors with
-    the search's seeded ``rng``; ``top_k`` (when given) first keeps the ``top_k`` most likely tactics, to
-    bound the tactics the search must apply per expansion. Subgoals are left to the search (``None``)."""
+    the search's seeded ``rng``. ``top_k`` (when given) overrides the agent's ``prefilter``."""
 
     def __init__(self, agent: NeuralAgent, top_k: int | None = None, max_batch: int = 64):
         self.agent = agent
@@ -215,19 +293,19 @@ class NeuralPolicy:
         self.max_batch = max_batch
 
     def propose(self, goals: Sequence[Any], params: SearchParams, rng: random.Random) -> list[list[Suggestion]]:
-        scored = self.agent.score(list(goals), self.max_batch)
+        agent = self.agent
+        saved = agent.prefilter
+        if self.top_k is not None:
+            agent.prefilter = self.top_k
+        try:
+            expanded = agent.expand(list(goals), params.temperature, self.max_batch)
+        finally:
+            agent.prefilter = saved
         out: list[list[Suggestion]] = []
-        for tacs, logits, _ in scored:
-            if not tacs:
-                out.append([])
-                continue
-            idx = list(range(len(tacs)))
-            if self.top_k is not None and len(idx) > self.top_k:
-                idx = sorted(sorted(idx, key=lambda i: -logits[i])[: self.top_k])
-            priors = softmax([logits[i] for i in idx], params.temperature)
-            k = params.num_samples if params.num_samples is not None else len(idx)
-            chosen = sample_without_replacement(priors, k, rng)
-            out.append([Suggestion(tacs[idx[j]], priors[j], None) for j in chosen])
+        for cands in expanded:
+            k = params.num_samples if params.num_samples is not None else len(cands)
+            chosen = sample_without_replacement([p for _, p, _ in cands], k, rng)
+            out.append([Suggestion(cands[j][0], cands[j][1], cands[j][2]) for j in chosen])
         return out
 
 
@@ -255,14 +333,43 @@ def cached_agent(path: str | Path, rules: eq.RuleSet) -> NeuralAgent:
     return agent
 
 
+BUNDLED = Path(__file__).resolve().parent / "data" / "model"
+"""The checkpoint shipped inside the package (``--policy neural``); README, "Learned prover", says how it was
+trained."""
+
+
+def bundled_checkpoint() -> Path:
+    if not (BUNDLED / CONFIG).exists():
+        raise FileNotFoundError(f"the bundled checkpoint is missing from this installation ({BUNDLED})")
+    return BUNDLED
+
+
+def resolve_checkpoint(path: str | Path | None) -> Path:
+    """The checkpoint folder of ``path``: the folder itself, a training run's ``checkpoint/`` (online) or
+    ``model/`` (supervised); the bundled checkpoint when ``path`` is ``None``."""
+    if path is None:
+        return bundled_checkpoint()
+    p = Path(path)
+    for cand in (p / "checkpoint", p / "model", p):  # a run folder's own config.json is not a checkpoint's
+        if (cand / CONFIG).exists():
+            return cand
+    raise FileNotFoundError(f"{p}: no checkpoint there (expected {CONFIG} in it, or in its checkpoint/ or model/)")
+
+
+def checkpoint_rules(path: str | Path | None) -> str:
+    """The name of the rule set a checkpoint was trained on."""
+    return str(read_manifest(resolve_checkpoint(path))["rules"])
+
+
 def make_neural(spec: str, rules: eq.RuleSet) -> tuple[NeuralPolicy, NeuralCritic]:
-    """The policy and critic of a ``neural:PATH`` (or ``neural:PATH:TOPK``) specification, sharing a model."""
-    if not spec.startswith("neural:"):
-        raise ValueError(f"not a neural specification: {spec!r} (expected 'neural:CHECKPOINT_DIR[:TOPK]')")
-    body = spec[len("neural:"):]
+    """The policy and critic of ``neural`` (the bundled checkpoint), ``neural:PATH`` or ``neural:PATH:TOPK``
+    (``PATH`` as :func:`resolve_checkpoint` reads it), sharing a model."""
+    if spec != "neural" and not spec.startswith("neural:"):
+        raise ValueError(f"not a neural specification: {spec!r} (expected 'neural' or 'neural:CHECKPOINT[:TOPK]')")
+    body = spec[len("neural:"):] if spec != "neural" else ""
     top_k: int | None = None
     head, _, tail = body.rpartition(":")
     if head and tail.isdigit():
         body, top_k = head, int(tail)
-    agent = cached_agent(body, rules)
+    agent = cached_agent(resolve_checkpoint(body or None), rules)
     return NeuralPolicy(agent, top_k=top_k), NeuralCritic(agent)

@@ -67,6 +67,17 @@ class EngineEnv:
     def is_closed(self, goal: Any) -> bool:
         return eq.is_closed(goal, self.rules)
 
+    def refuted(self, goal: Any) -> bool:
+        """True when ``goal`` is false at some random point where its hypotheses hold and both sides are
+        defined (mpmath at 30 digits, a failure rechecked at up to 16 times that so that cancellation is not
+        mistaken for falsity; at most 20 sampled points): it cannot be proved with sound rules, so numeric
+        pruning may drop it. A goal it cannot test is not refuted. A float-only check refuted
+        ``cosh(x)**2 - sinh(x)**2 == 1`` at x = -274; ``tests/test_prune.py`` runs every identity."""
+        from equations.numeric import check_theorem
+
+        res = check_theorem(goal, n_points=3, dps=30, seed=0, max_tries=20)
+        return not res.ok and res.message.startswith("false at")
+
 
 class ConstantCritic:
     """The same value for every goal (0.5: the search is then guided by the policy alone, section 7.2.2)."""

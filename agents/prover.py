@@ -70,7 +70,7 @@ def prove(thm: eq.Theorem | str, rules: eq.RuleSet | str = "default", params: Se
     theorem = eq.parse(thm) if isinstance(thm, str) else thm
     neural_critic: Critic | None = None
     pol: Policy
-    if isinstance(policy, str) and policy.startswith("neural:"):
+    if isinstance(policy, str) and (policy == "neural" or policy.startswith("neural:")):
         from .neural import make_neural  # torch: the agent extra
 
         pol, neural_critic = make_neural(policy, rs)
@@ -78,7 +78,7 @@ def prove(thm: eq.Theorem | str, rules: eq.RuleSet | str = "default", params: Se
         pol = make_policy(policy, rs) if isinstance(policy, str) else policy
     if critic == "neural":
         if neural_critic is None:
-            raise ValueError("critic 'neural' is the critic of a --policy neural:CHECKPOINT model")
+            raise ValueError("critic 'neural' is the critic of a --policy neural[:CHECKPOINT] model")
         cri: Critic = neural_critic
     else:
         cri = make_critic(critic) if isinstance(critic, str) else critic

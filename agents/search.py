@@ -77,6 +77,10 @@ class SearchParams:
     seed: int = 0
     max_seconds: float | None = None
     """Wall-clock limit of :meth:`HTPS.run`, checked between batches (None: no limit)."""
+    prune: bool = False
+    """Numeric pruning (beyond the paper): a goal about to be expanded that the environment refutes
+    (``env.refuted``: false at a random point where its hypotheses hold) is marked invalid instead, without
+    a policy call or an expansion of the budget. Sound: it only removes goals, it never closes one."""
 
     def __post_init__(self) -> None:
         if self.policy not in ("puct", "rp"):
@@ -244,6 +248,8 @@ class SearchStats:
     """Expansions spent when the root was first solved."""
     timed_out: bool = False
     """The search stopped on ``SearchParams.max_seconds``."""
+    refuted: int = 0
+    """Goals marked invalid by numeric pruning (``SearchParams.prune``) instead of being expanded."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -377,9 +383,22 @@ class HTPS(Generic[G]):
         """Expand ``nodes`` in one batch: policy, environment, critic."""
         if not nodes:
             return
-        suggestions = self.policy.propose([n.goal for n in nodes], self.params, self.rng)
         env = self.env
         graph = self.graph
+        if self.params.prune:
+            refuted = getattr(env, "refuted", None)
+            if refuted is not None:
+                kept = []
+                for n in nodes:
+                    if refuted(n.goal):
+                        graph.expand(n, [])  # no tactics: the node becomes invalid, and its parents' tactics
+                        self.stats.refuted += 1
+                    else:
+                        kept.append(n)
+                nodes = kept
+                if not nodes:
+                    return
+        suggestions = self.policy.propose([n.goal for n in nodes], self.params, self.rng)
         fresh: list[Node[G]] = []
         for node, sugg in zip(nodes, suggestions, strict=True):
             triples: list[tuple[Any, float, tuple[Any, ...]]] = []

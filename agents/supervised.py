@@ -8,7 +8,8 @@ Data:
   in-process (:func:`generate_pairs`, random walks). The target is scored against the goal's enumeration
   (``equations.applicable``), the set the policy chooses from at search time, plus the target itself when
   the enumeration lacks it (a walk may substitute a term that is not a subterm of the goal). At most
-  ``max_candidates`` tactics are kept per goal: the target and a seeded random sample of the others.
+  ``max_candidates`` tactics are kept per goal: the target, the heuristic's best (hard negatives) and a
+  seeded random sample of the others, each with the size score the learned correction is added to.
 * **critic**: every goal of a proof is provable (label 1). Negatives (label 0) are *false* statements: a
   proof goal with one subterm replaced (by another subterm of the goal, by itself plus or times a small
   integer, or an integer literal changed), kept only when the 30-digit numeric check finds a point where
@@ -30,7 +31,6 @@ data order is a function of the seed and the step), written to a temporary file 
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import json
 import math
@@ -65,16 +65,17 @@ def _generators(sub: str = "") -> Any:
 
 def read_pairs(source: str | Path | Sequence[str | Path]) -> list[dict[str, str]]:
     """(goal, tactic) pairs from ``pairs-*.jsonl`` files, dataset shards (``shard-*.jsonl`` records with
-    ``steps``), or a directory holding either (pairs files preferred)."""
+    ``steps``), or a dataset folder (pairs files preferred; ``pairs/`` and ``data/``, or the older layout with
+    both next to ``manifest.json``: :func:`equations.generators.dataset.pair_files`)."""
     dataset = _generators("dataset")
     read_records, supervised_pairs = dataset.read_records, dataset.supervised_pairs
     paths: list[Path] = []
     for s in [source] if isinstance(source, (str, Path)) else source:
         p = Path(s)
         if p.is_dir():
-            found = sorted(glob.glob(str(p / "pairs-*.jsonl")))
+            found: list[Path] = dataset.pair_files(p)
             if found:
-                paths.extend(Path(f) for f in found)
+                paths.extend(found)
             else:
                 out = []
                 for rec in read_records(p):
@@ -134,23 +135,44 @@ def _theorem_tactic(pair: dict[str, str], rules: eq.RuleSet) -> tuple[eq.Theorem
     return thm, eq.Tactic.parse(pair["tactic"], thm.domain)
 
 
-def policy_examples(pairs: Iterable[dict[str, str]], agent: NeuralAgent, max_candidates: int = 128,
+def policy_example(thm: eq.Theorem, target: eq.Tactic, agent: NeuralAgent, max_candidates: int,
+                   rng: random.Random) -> PolicyExample:
+    """The goal, the target and up to ``max_candidates - 1`` other applicable tactics: half of them the
+    heuristic's best (the hard negatives the search will actually weigh the target against), the rest drawn
+    at random. Every candidate carries the size score of its subgoals (the base the learned correction is
+    added to, as at search time); candidates that do not apply are dropped (the target always applies:
+    it comes from a checked proof)."""
+    enc = agent.encode(thm)
+    others = [t for t in agent.tactics(thm) if t != target]
+    k = max_candidates - 1
+    if len(others) > k:
+        ranked = sorted(range(len(others)), key=lambda i: -agent.static(others[i]))
+        top = ranked[: k // 2]
+        rest = ranked[k // 2:]
+        picked = sorted(top + rng.sample(rest, k - len(top)))
+        others = [others[i] for i in picked]
+    cands: list[tuple[eq.Tactic, float]] = []
+    for t in [target, *others]:
+        res = agent.outcome(thm, t)
+        if res is None:
+            if t is target:
+                raise ValueError(f"the target {target} does not apply to {thm}")
+            continue
+        cands.append((t, res[1]))
+    order = list(range(len(cands)))
+    rng.shuffle(order)
+    feats = tuple(agent.features(cands[i][0], enc, cands[i][1]) for i in order)
+    return PolicyExample(enc, feats, order.index(0))
+
+
+def policy_examples(pairs: Iterable[dict[str, str]], agent: NeuralAgent, max_candidates: int = 48,
                     seed: int = 0) -> list[PolicyExample]:
-    """One example per pair: the goal, the target and up to ``max_candidates - 1`` other applicable
-    tactics drawn with a seeded RNG (per pair, so the result does not depend on the order)."""
+    """One :func:`policy_example` per pair, with a seeded RNG per pair (so the result does not depend on
+    the order)."""
     out: list[PolicyExample] = []
     for k, pair in enumerate(pairs):
         thm, target = _theorem_tactic(pair, agent.rules)
-        enc = agent.encode(thm)
-        others = [t for t in agent.tactics(thm) if t != target]
-        rng = random.Random(f"{seed}:{k}:{pair['goal']}")
-        if len(others) > max_candidates - 1:
-            others = rng.sample(others, max_candidates - 1)
-        cands = [target, *others]
-        order = list(range(len(cands)))
-        rng.shuffle(order)
-        feats = tuple(agent.features(cands[i], enc) for i in order)
-        out.append(PolicyExample(enc, feats, order.index(0)))
+        out.append(policy_example(thm, target, agent, max_candidates, random.Random(f"{seed}:{k}:{pair['goal']}")))
     return out
 
 
@@ -228,7 +250,7 @@ class Data:
         return h.hexdigest()[:16]
 
 
-def prepare(pairs: Sequence[dict[str, str]], agent: NeuralAgent, max_candidates: int = 128,
+def prepare(pairs: Sequence[dict[str, str]], agent: NeuralAgent, max_candidates: int = 48,
             negatives_per_goal: float = 1.0, seed: int = 0) -> Data:
     return Data(policy_examples(pairs, agent, max_candidates, seed),
                 negative_examples(pairs, agent, negatives_per_goal, seed))

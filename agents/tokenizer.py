@@ -2,11 +2,11 @@
 prefix tokens (:meth:`equations.Theorem.prefix_tokens`), and the rule-and-direction vocabulary that the
 policy scores tactics with.
 
-* :class:`Vocab`: special tokens, then every operator of the language, the integer markers, the ten digits,
-  the hypothesis separator ``|``, a fixed variable alphabet (``a``-``z``, ``A``-``Z``) and any further
-  variable of the rule set's patterns. Built deterministically from the rule set (:meth:`Vocab.for_rules`)
-  and saved with a model as a JSON list. An unknown token raises :class:`UnknownToken` naming it: it is
-  never mapped silently to a catch-all id.
+* :class:`Vocab`: the environments' vocabulary (:class:`equations.envs.tokens.Vocab`, so the gym's token
+  observations and the model use the same ids) followed by the model's markers ``<cls>`` and ``<sub>``.
+  Built deterministically from the rule set (:meth:`Vocab.for_rules`) and saved with a model as a JSON
+  list. An unknown token raises :class:`UnknownToken` (an ``UnknownTokenError``) naming it: it is never
+  mapped silently to a catch-all id.
 * :class:`RuleVocab`: one id per (rule, direction) of the rule set (``rule``, ``rule ->``, ``rule <-``).
 * :func:`encode_theorem`: ``[<cls>] + prefix tokens``, cut at ``max_len`` when ``truncate`` (else
   :class:`SequenceTooLong`), together with the token index of every node of the goal (positions of tactics
@@ -16,87 +16,56 @@ policy scores tactics with.
 from __future__ import annotations
 
 import json
-import string
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import equations as eq
-from equations.expr import ARITY, Expr
+from equations.envs.tokens import UnknownTokenError
+from equations.envs.tokens import Vocab as EnvVocab
+from equations.expr import Expr
 
-PAD, CLS, SUB = "<pad>", "<cls>", "<sub>"
-SPECIALS = (PAD, CLS, SUB)
+CLS, SUB = "<cls>", "<sub>"
+#: the markers the model adds after the environments' vocabulary: the critic's summary slot, a substitution
+MODEL_SPECIALS = (CLS, SUB)
 SEPARATOR = "|"
-INT_TOKENS = ("INT+", "INT-")
-DIGITS = tuple(string.digits)
-#: the fixed variable alphabet every vocabulary has (goal variables and pattern variables)
-VARIABLE_ALPHABET = tuple(string.ascii_lowercase) + tuple(string.ascii_uppercase)
 
 
-class UnknownToken(KeyError):
+class UnknownToken(UnknownTokenError):
     """A token outside the vocabulary (a variable name the model was not built for, a new operator)."""
 
     def __init__(self, token: str, context: str = ""):
         self.token = token
         where = f" in {context}" if context else ""
         super().__init__(f"unknown token {token!r}{where}: not in the model's vocabulary "
-                         f"(variables must be single letters a-z/A-Z or appear in the rule set)")
-
-    def __str__(self) -> str:
-        return str(self.args[0])
+                         f"(variables must be single letters a-z/A-Z, Greek names, or appear in the rule set)")
 
 
 class SequenceTooLong(ValueError):
     """A theorem longer than the model's ``max_len`` while truncation is off."""
 
 
-def _operator_tokens() -> list[str]:
-    return sorted(op for op in ARITY if op not in ("int", "var", "pi"))
-
-
-def _pattern_variables(rules: eq.RuleSet) -> list[str]:
-    names: set[str] = set()
-    for r in rules.rules.values():
-        for e in (r.lhs, r.rhs, r.concl, *r.hyps):
-            if e is not None:
-                names |= e.variables()
-    return sorted(names)
-
-
-class Vocab:
-    """Token <-> id. ``tokens[0]`` is ``<pad>`` (id 0), ``tokens[1]`` is ``<cls>``."""
+class Vocab(EnvVocab):
+    """The environments' vocabulary (:class:`equations.envs.tokens.Vocab`: the same token ids, so a model
+    and the ``observation="tokens"`` environments agree) followed by ``<cls>`` and ``<sub>``.
+    ``tokens[0]`` is ``<pad>`` (id 0)."""
 
     def __init__(self, tokens: Sequence[str]):
-        self.tokens = list(tokens)
-        self.index = {t: i for i, t in enumerate(self.tokens)}
-        if len(self.index) != len(self.tokens):
-            raise ValueError("duplicate tokens in a vocabulary")
-        for s in SPECIALS:
+        super().__init__(tokens)
+        for s in MODEL_SPECIALS:
             if s not in self.index:
-                raise ValueError(f"a vocabulary needs the special token {s!r}")
-        self.pad_id = self.index[PAD]
+                raise ValueError(f"a model vocabulary needs the special token {s!r}")
+        self.pad_id = 0
         self.cls_id = self.index[CLS]
         self.sub_id = self.index[SUB]
 
     @staticmethod
     def for_rules(rules: eq.RuleSet) -> Vocab:
-        toks: list[str] = [*SPECIALS, SEPARATOR, *INT_TOKENS, "pi", *DIGITS, *_operator_tokens()]
-        seen = set(toks)
-        for v in (*VARIABLE_ALPHABET, *_pattern_variables(rules)):
-            if v not in seen:
-                seen.add(v)
-                toks.append(v)
-        return Vocab(toks)
+        """:meth:`equations.envs.tokens.Vocab.build` of ``rules``, then the model's markers."""
+        return Vocab([*EnvVocab.build(rules).tokens, *MODEL_SPECIALS])
 
-    def __len__(self) -> int:
-        return len(self.tokens)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Vocab) and self.tokens == other.tokens
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def encode(self, tokens: Iterable[str], context: str = "") -> list[int]:
+    def ids(self, tokens: Iterable[str], context: str = "") -> list[int]:
+        """The ids of ``tokens``, unpadded (:class:`UnknownToken` names the first unknown one)."""
         index = self.index
         out = []
         for t in tokens:
@@ -106,14 +75,11 @@ class Vocab:
             out.append(i)
         return out
 
-    def decode(self, ids: Iterable[int]) -> list[str]:
-        return [self.tokens[i] for i in ids]
-
-    def to_json(self) -> str:
-        return json.dumps(self.tokens)
+    def to_json_text(self) -> str:
+        return json.dumps(list(self.tokens))
 
     @staticmethod
-    def from_json(text: str) -> Vocab:
+    def from_json_text(text: str) -> Vocab:
         return Vocab(json.loads(text))
 
 
@@ -127,6 +93,11 @@ class RuleVocab:
     def __init__(self, keys: Sequence[str]):
         self.keys = list(keys)
         self.index = {k: i for i, k in enumerate(self.keys)}
+        # (rule, direction) -> id, the lookup of the hot path (no string formatting)
+        self._fast: dict[tuple[str, str | None], int] = {}
+        for k, i in self.index.items():
+            rule, _, arrow = k.partition(" ")
+            self._fast[(rule, None if not arrow else "fwd" if arrow == "->" else "bwd")] = i
 
     @staticmethod
     def for_rules(rules: eq.RuleSet) -> RuleVocab:
@@ -147,6 +118,9 @@ class RuleVocab:
     __hash__ = None  # type: ignore[assignment]
 
     def id_of(self, tactic: eq.Tactic) -> int:
+        i = self._fast.get((tactic.rule, tactic.direction))
+        if i is not None:
+            return i
         k = rule_key(tactic.rule, tactic.direction)
         i = self.index.get(k)
         if i is None:
@@ -191,7 +165,7 @@ class Encoded:
 
 def encode_theorem(thm: eq.Theorem, vocab: Vocab, max_len: int, truncate: bool = True) -> Encoded:
     toks = thm.prefix_tokens()
-    ids = [vocab.cls_id, *vocab.encode(toks, context=f"theorem {str(thm)[:80]!r}")]
+    ids = [vocab.cls_id, *vocab.ids(toks, context=f"theorem {str(thm)[:80]!r}")]
     truncated = len(ids) > max_len
     if truncated:
         if not truncate:
@@ -201,36 +175,57 @@ def encode_theorem(thm: eq.Theorem, vocab: Vocab, max_len: int, truncate: bool =
     return Encoded(tuple(ids), node_tok, truncated)
 
 
-def substitution_tokens(tactic: eq.Tactic, vocab: Vocab, max_tokens: int) -> tuple[int, ...]:
+def substitution_tokens(tactic: eq.Tactic, vocab: Vocab, max_tokens: int,
+                        cache: dict[Any, tuple[int, ...]] | None = None) -> tuple[int, ...]:
     """``<sub> NAME prefix(value) ...`` for each substitution of ``tactic`` (empty without any), cut at
-    ``max_tokens``."""
-    if not tactic.subs:
+    ``max_tokens``. ``cache`` (keyed by the substitutions, whose expressions are interned) saves
+    re-tokenising the same substitution at every position it is proposed at."""
+    subs = tactic.subs
+    if not subs:
         return ()
+    if cache is not None:
+        hit = cache.get(subs)
+        if hit is not None:
+            return hit
     toks: list[str] = []
-    for name, value in tactic.subs:
+    for name, value in subs:
         toks.append(SUB)
         toks.append(name)
         toks.extend(eq.prefix_tokens(value))
         if len(toks) >= max_tokens:
             break
-    return tuple(vocab.encode(toks[:max_tokens], context=f"tactic {str(tactic)[:80]!r}"))
+    index = vocab.index
+    try:
+        out = tuple([index[t] for t in toks[:max_tokens]])
+    except KeyError:
+        vocab.ids(toks[:max_tokens], context=f"tactic {str(tactic)[:80]!r}")  # raises UnknownToken, named
+        raise
+    if cache is not None:
+        if len(cache) > 200_000:
+            cache.clear()
+        cache[subs] = out
+    return out
 
 
-@dataclass(frozen=True)
-class TacticFeatures:
+class TacticFeatures(NamedTuple):
     """What the policy head reads of a tactic: its (rule, direction) id, the token index of its position
-    in the goal's encoding, the ids of its substitutions."""
+    in the goal's encoding, the ids of its substitutions, and the heuristic score the learned logit is
+    added to (``base``). A tuple: hundreds are built per goal on the search's hot path."""
 
     rule_id: int
     tok: int
     subs: tuple[int, ...]
+    base: float = 0.0
 
 
 def tactic_features(tactic: eq.Tactic, enc: Encoded, vocab: Vocab, rvocab: RuleVocab,
-                    max_sub_tokens: int) -> TacticFeatures:
+                    max_sub_tokens: int, base: float = 0.0,
+                    cache: dict[Any, tuple[int, ...]] | None = None) -> TacticFeatures:
     pos = tactic.position if tactic.position is not None else 0
-    tok = enc.node_tok[pos] if 0 <= pos < len(enc.node_tok) else 0
-    return TacticFeatures(rvocab.id_of(tactic), tok, substitution_tokens(tactic, vocab, max_sub_tokens))
+    node_tok = enc.node_tok
+    tok = node_tok[pos] if 0 <= pos < len(node_tok) else 0
+    return TacticFeatures(rvocab.id_of(tactic), tok, substitution_tokens(tactic, vocab, max_sub_tokens, cache),
+                          base)
 
 
 def distinct(tactics: Iterable[eq.Tactic]) -> list[eq.Tactic]:

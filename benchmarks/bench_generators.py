@@ -56,7 +56,7 @@ def bench_graph(n: int, seed: int) -> tuple[float, float]:
 
 def _digest(d: str) -> str:
     h = hashlib.sha256()
-    for f in sorted(Path(d).glob("shard-*.jsonl")):
+    for f in sorted(Path(d).rglob("shard-*.jsonl")):
         h.update(f.read_bytes())
     return h.hexdigest()
 

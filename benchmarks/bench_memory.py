@@ -39,7 +39,7 @@ def _rss_kib(pid: int) -> int:
 def _written(out: Path) -> int:
     """Theorems in finished shards (each shard's line count, from the shard files present)."""
     n = 0
-    for p in out.glob("shard-*.jsonl"):
+    for p in out.rglob("shard-*.jsonl"):
         with p.open("rb") as f:
             n += sum(1 for _ in f)
     return n

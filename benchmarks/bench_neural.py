@@ -71,9 +71,10 @@ def main() -> None:
     ap.add_argument("--goals", type=int, default=32)
     ap.add_argument("--search-theorems", type=int, default=4)
     ap.add_argument("--budget", type=int, default=128)
+    ap.add_argument("--rules", default="paper")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    rules = eq.load_rules("default")
+    rules = eq.load_rules(args.rules)
     agent = load_agent(args.checkpoint, rules) if args.checkpoint else NeuralAgent(rules, args.preset, seed=0)
     thms = goals(args.goals, rules, agent)
     tactics = sum(len(agent.tactics(t)) for t in thms)
@@ -83,11 +84,15 @@ def main() -> None:
     # enumeration + encoding alone (the engine-side cost included in every figure below)
     dt, _ = timed(lambda: [agent.tactics(t) for t in thms])
     res["enumeration_goals_per_s"] = round(len(thms) / dt, 1)
-    dt, _ = timed(lambda: agent.score(thms, max_batch=64))
+    # priors as the search gets them: every tactic scored by the model, the kept ones applied
+    dt, _ = timed(lambda: agent.expand(thms, max_batch=64))
     res["priors_goals_per_s_batched"] = round(len(thms) / dt, 1)
     res["priors_tactics_per_s_batched"] = round(tactics / dt)
-    dt, _ = timed(lambda: [agent.score([t]) for t in thms])
+    dt, _ = timed(lambda: [agent.expand([t]) for t in thms])
     res["priors_goals_per_s_unbatched"] = round(len(thms) / dt, 1)
+    fast = EnumerationPolicy(rules, prefilter=48)
+    dt, _ = timed(lambda: [fast.propose([t], SearchParams(), random.Random(0)) for t in thms])
+    res["priors_goals_per_s_fast_enumeration"] = round(len(thms) / dt, 1)
     dt, _ = timed(lambda: agent.values(thms, max_batch=64))
     res["critic_goals_per_s_batched"] = round(len(thms) / dt, 1)
     dt, _ = timed(lambda: [agent.values([t]) for t in thms])
@@ -95,14 +100,27 @@ def main() -> None:
 
     st = thms[: args.search_theorems]
     pol, cri = NeuralPolicy(agent), NeuralCritic(agent)
+    in_model = [0.0]
+    run = agent._run
+
+    def timed_run(*a, **k):  # type: ignore[no-untyped-def]
+        t = time.perf_counter()
+        try:
+            return run(*a, **k)
+        finally:
+            in_model[0] += time.perf_counter() - t
+
+    agent._run = timed_run  # type: ignore[method-assign]
+    t0 = time.perf_counter()
     res["search_expansions_per_s_batch32"] = round(search_rate(st, rules, pol, cri, 32, args.budget), 1)
+    res["search_share_outside_model"] = round(1 - in_model[0] / (time.perf_counter() - t0), 3)
+    agent._run = run  # type: ignore[method-assign]
     res["search_expansions_per_s_batch1"] = round(search_rate(st, rules, pol, cri, 1, args.budget), 1)
     res["search_expansions_per_s_batch32_top16"] = round(
         search_rate(st, rules, NeuralPolicy(agent, top_k=16), cri, 32, args.budget), 1)
     res["search_expansions_per_s_fast_enumeration"] = round(
         search_rate(st, rules, EnumerationPolicy(rules, prefilter=48), ConstantCritic(), 32, args.budget), 1)
     print(json.dumps(res, indent=1))
-    random.seed(0)
 
 
 if __name__ == "__main__":

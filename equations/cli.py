@@ -152,7 +152,8 @@ def read_proof_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 def record_files(path: Path) -> list[Path]:
     """The files ``check`` reads for ``path``: the file itself, or a dataset folder's shards (JSONL, gzipped
-    JSONL, Parquet) in order."""
+    JSONL, Parquet) in order, found at any depth: in ``data/`` (``equations generate``'s layout), next to
+    ``manifest.json`` (older folders), or in the dataset folders of a folder of datasets."""
     if not path.is_dir():
         return [path]
     files = sorted(p for p in path.rglob("shard-*") if p.is_file() and p.name.endswith((".jsonl", ".jsonl.gz",
@@ -285,10 +286,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--category")
     p.set_defaults(fn=cmd_identities)
 
-    # Subcommands of the packages built on the core (generate, export, prove, evaluate). The core never imports
-    # them at module level; a package that is absent is skipped, one that is broken raises.
+    # Subcommands of the packages built on the core (generate, export, prove, evaluate, show). The core never
+    # imports them at module level; a package that is absent is skipped, one that is broken raises.
     hooks = (("equations.generators.cli", "add_parser"), ("equations.exporters.cli", "add_parser"),
-             ("equations.agents.cli", "add_parsers"))
+             ("equations.agents.cli", "add_parsers"), ("equations.viewer.cli", "add_parser"))
     for module, hook in hooks:
         try:
             mod = importlib.import_module(module)

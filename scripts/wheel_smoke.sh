@@ -32,6 +32,6 @@ PY
 "$BIN/equations" rules | tail -n 3
 "$BIN/equations" identities --category trig 2>/dev/null | head -n 2
 "$BIN/equations" generate --method walk --n 6 --steps 3 --out data --quiet --seed 1
-"$BIN/equations" check data/shard-00000.jsonl | tail -n 2
+"$BIN/equations" check data/data/shard-00000.jsonl | tail -n 2
 "$BIN/equations" export --to coq data coq --check --quiet | tail -n 3
 echo "wheel smoke test passed"

@@ -77,11 +77,11 @@ def test_check_reads_dataset_folders_parquet_and_gzip(tmp_path: Path, capsys: py
     capsys.readouterr()
     assert main(["check", str(tmp_path / "pq")]) == 0  # the folder: every shard
     assert "12 passed, 0 failed" in capsys.readouterr().out
-    shard = next((tmp_path / "pq").glob("shard-*.parquet"))
+    shard = next((tmp_path / "pq" / "data").glob("shard-*.parquet"))
     assert main(["check", str(shard)]) == 0
     assert "6 passed, 0 failed" in capsys.readouterr().out
     assert main(["generate", "--n", "5", "--steps", "3", "--out", str(tmp_path / "js"), "--quiet"]) == 0
-    plain = next((tmp_path / "js").glob("shard-*.jsonl"))
+    plain = next((tmp_path / "js" / "data").glob("shard-*.jsonl"))
     packed = tmp_path / "packed.jsonl.gz"
     packed.write_bytes(gzip.compress(plain.read_bytes()))
     capsys.readouterr()

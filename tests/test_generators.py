@@ -373,7 +373,7 @@ def test_record_fields(walks: list) -> None:
 
 
 def _files(d: Path) -> dict[str, str]:
-    return {p.name: p.read_text() for p in sorted(d.glob("*.jsonl"))}
+    return {str(p.relative_to(d)): p.read_text() for p in sorted(d.rglob("*.jsonl"))}
 
 
 def test_write_dataset_workers_resume_and_check(tmp_path: Path) -> None:
@@ -381,16 +381,16 @@ def test_write_dataset_workers_resume_and_check(tmp_path: Path) -> None:
     two = tmp_path / "two"
     s1 = write_dataset("walk", 90, one, params={"steps": 4}, seed=3, workers=1, shard_size=30, pairs=True)
     write_dataset("walk", 90, two, params={"steps": 4}, seed=3, workers=2, shard_size=30, pairs=True)
-    assert s1["generated"] == 90 and _files(one) == _files(two)
-    assert not list(one.glob(".*tmp"))
+    assert s1["generated"] == 90 and _files(one) == _files(two) and len(_files(one)) == 6
+    assert not list(one.rglob(".*tmp"))
     recs = list(read_records(one))
     assert len(recs) == 90 and len({r["id"] for r in recs}) == 90
     # resume: a lost shard is regenerated identically, finished shards are skipped
     before = _files(one)
-    (one / "shard-00001.jsonl").unlink()
+    (one / "data" / "shard-00001.jsonl").unlink()
     s2 = write_dataset("walk", 90, one, params={"steps": 4}, seed=3, shard_size=30, pairs=True, resume=True)
     assert s2["skipped_shards"] == 2 and _files(one) == before
-    assert cli_main(["check", str(one / "shard-00000.jsonl")]) == 0
+    assert cli_main(["check", str(one / "data" / "shard-00000.jsonl")]) == 0
 
 
 def test_default_shard_size_splits_small_runs(tmp_path: Path) -> None:
@@ -407,7 +407,7 @@ def test_parquet(tmp_path: Path) -> None:
     import pyarrow.parquet as pq
 
     write_dataset("graph", 40, tmp_path, params={"nodes": 60}, seed=1, shard_size=20, fmt="parquet")
-    table = pq.read_table(tmp_path / "shard-00000.parquet")
+    table = pq.read_table(tmp_path / "data" / "shard-00000.parquet")
     assert table.num_rows == 20 and "theorem" in table.column_names
     for rec in read_records(tmp_path):
         thm = eq.parse(rec["theorem"])
@@ -417,7 +417,7 @@ def test_parquet(tmp_path: Path) -> None:
 def test_huggingface_datasets_loads(tmp_path: Path) -> None:
     datasets = pytest.importorskip("datasets")
     write_dataset("walk", 20, tmp_path, params={"steps": 3}, seed=1, shard_size=10)
-    ds = datasets.load_dataset("json", data_files=str(tmp_path / "shard-*.jsonl"), split="train",
+    ds = datasets.load_dataset("json", data_files=str(tmp_path / "data" / "shard-*.jsonl"), split="train",
                                cache_dir=str(tmp_path / "hf_cache"))
     assert len(ds) == 20 and ds[0]["id"] == "walk-1-0-0"
     row = ds[3]  # the proof is JSON text that the checker reads back
@@ -425,7 +425,7 @@ def test_huggingface_datasets_loads(tmp_path: Path) -> None:
     assert eq.check_proof(thm, eq.Proof.from_json(row["proof"], thm.domain), RULES)
     assert [s["tactic"] for s in row["steps"]] == [s["tactic"] for s in list(read_records(tmp_path))[3]["steps"]]
     write_dataset("graph", 20, tmp_path / "pq", params={"nodes": 40}, seed=1, shard_size=10, fmt="parquet")
-    pq = datasets.load_dataset("parquet", data_files=str(tmp_path / "pq" / "shard-*.parquet"), split="train",
+    pq = datasets.load_dataset("parquet", data_files=str(tmp_path / "pq" / "data" / "shard-*.parquet"), split="train",
                                cache_dir=str(tmp_path / "hf_cache"))
     assert len(pq) == 20
 
@@ -473,13 +473,13 @@ def test_resume_is_safe_and_complete(tmp_path: Path) -> None:
     first = write_dataset("walk", 60, out, params={"steps": 3}, seed=2, shard_size=20, pairs=True)
     old_mask = os.umask(0o022)
     os.umask(old_mask)
-    for f in out.glob("*.jsonl"):  # published files are readable like any other (mkstemp makes them 0600)
+    for f in out.rglob("*.jsonl"):  # published files are readable like any other (mkstemp makes them 0600)
         assert stat.S_IMODE(f.stat().st_mode) == 0o666 & ~old_mask
     # an interrupted run: a lost shard and a temporary that was never renamed into place
-    (out / "shard-00002.jsonl").unlink()
-    (out / ".shard-00002.jsonl.abc123.tmp").write_text("partial")
+    (out / "data" / "shard-00002.jsonl").unlink()
+    (out / "data" / ".shard-00002.jsonl.abc123.tmp").write_text("partial")
     again = write_dataset("walk", 60, out, params={"steps": 3}, seed=2, shard_size=20, pairs=True, resume=True)
-    assert not list(out.glob(".*.tmp"))
+    assert not list(out.rglob(".*.tmp"))
     # the resumed manifest reports every shard, not only the one generated now
     assert again["generated"] == 60 and again["skipped_shards"] == 2
     assert again["rule_coverage"] == first["rule_coverage"]
