@@ -1,11 +1,13 @@
 """``equations export``: datasets (or JSONL files of theorems with proofs) to Coq, Lean 4 and LeanDojo JSON.
 
-    equations export --to coq|lean|leandojo IN OUT [--check] [--per-file K] [--limit N]
+    equations export --to coq|lean|leandojo IN OUT [--check] [--per-file K] [--limit N] [--rule-check]
 
 ``IN`` is a dataset directory written by ``equations generate`` or a JSONL file whose lines hold ``theorem``
 and ``proof`` (and optionally ``id`` and ``rules``), the format ``equations check`` reads. ``--check``
 compiles the output (``coqc`` for Coq; ``lake`` in the project named by ``EQUATIONS_LEAN_PROJECT`` for
-Lean) and names every theorem that fails. A summary is printed and written to ``OUT/export_report.json``.
+Lean) and names every theorem that fails. A Lean export is a Lake project pinned to one Mathlib commit
+(``lakefile.toml``, ``lean-toolchain``); ``--rule-check`` adds a file proving every rule with its template.
+A summary is printed and written to ``OUT/export_report.json``.
 Exit status: 0 when every theorem was exported or skipped for a stated reason (an unmapped rule), and with
 ``--check`` compiled; 1 when a proof is rejected by the core's checker or a theorem fails to compile; 2 on
 bad input or a missing tool.
@@ -41,6 +43,9 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--limit", type=int, help="export at most this many theorems")
     p.add_argument("--rules", default="default", help="rule set of records that do not name one")
     p.add_argument("--workers", type=int, help="parallel coqc processes (default: one per core)")
+    p.add_argument("--rule-check", action="store_true",
+                   help="lean: also write RuleCheck<Set>.lean, every rule proved by its template (compiled first "
+                        "with --check)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(fn=cmd_export)
 
@@ -136,7 +141,8 @@ def _export(args: argparse.Namespace, items: list[ExportItem], out: Path, rules:
     if args.to == "lean":
         from .lean import check_lean, write_lean
 
-        report = write_lean(items, out, rules, per_file=args.per_file)
+        report = write_lean(items, out, rules, per_file=args.per_file,
+                            rule_check=getattr(args, "rule_check", False))
         if args.check:
             report = check_lean(report, out)
         return report

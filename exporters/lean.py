@@ -1,32 +1,44 @@
-"""Export theorems and their proofs to Lean 4 with Mathlib.
+"""Export theorems and their proofs to Lean 4 with Mathlib, pinned to one Mathlib commit.
 
 Each theorem becomes ``theorem thm_<id> (x y : ℝ) (h₀ : x > 0) : GOAL := by`` followed by one tactic per
-proof step, using Mathlib lemmas only (no preamble of our own):
+proof step, using Mathlib lemmas only (no preamble of our own). Lean searches nothing, so a file that
+compiles means Lean accepted *our* steps:
 
 * a **rule** is proved by a Mathlib lemma applied to its instantiated pattern variables and hypothesis
   proofs, or by a short snippet, from the tables in ``data/lean/mathlib_<set>.tsv``; rules Mathlib cannot
   express are listed with the reason in ``data/lean/unmapped.tsv`` and a proof using one is skipped (never
   exported with ``sorry``);
-* a **rewrite** at a position becomes ``conv => enter [i, j, ...]; rw [show OLD = NEW from LEMMA args]``: the
-  ``conv`` path is the trace's child-index path (child ``i`` is explicit argument ``i + 1``), and the equation
-  is stated in full, so the rewrite happens at exactly that node and the lemma's own statement only needs to
-  be *definitionally* equal to ours. A backward rewrite is ``rw [← ...]``. Relational rewrites (at the root)
-  are ``rw [show P ↔ Q from ...]``;
+* a **rewrite** of ``OLD`` into ``NEW`` inside goal ``C[OLD]`` is one explicit congruence step, as in the Coq
+  export: ``refine Eq.mpr (congrArg (fun hole : ℝ => C[hole]) (show OLD = NEW from LEMMA args)) (?_ : C[NEW])``
+  (``(show NEW = OLD from ...).symm``-style for a backward rewrite). The equation is stated in full, so the
+  lemma's own statement only needs to be *definitionally* equal to ours, and the ascription of ``?_`` makes
+  Lean check that the new goal is exactly ours. Unlike ``rw`` or ``conv``, ``refine`` never tries ``rfl``
+  afterwards, so no goal is closed behind our back (``conv``'s ``try rfl`` at default transparency closes
+  ``x - 0 = x`` over ℕ, ``a - b = a + -b`` over ℝ ...) and the next tactic never meets "no goals". A
+  relational rewrite (at the root) is ``refine (show P ↔ Q from ...).mpr ?_`` (``.mp`` backward);
+* a rewrite inside a **literal exponent** over ℝ (``x ^ 2``, a ℕ power, becoming ``x ^ (1 + 1 : ℝ)``) happens at
+  the whole power: the exponent equation is proved by the rule's lemma (with its side conditions) and
+  carried to the power by ``congrArg (fun hole : ℝ => x ^ (hole : ℝ))``, bridged to ℕ powers by
+  ``simpa only [Real.rpow_ofNat, ...]``. Over ℤ the exponent is a ℕ term and the hole goes into it (a ℕ hole,
+  the rule's instance stated over ℕ);
 * an **assertion** is ``exact LEMMA args``; hypotheses of a rule that need a proof of their own become
   ``have h₃ : H := by ...`` first; hypotheses of the theorem are ``h₀ h₁ ...``; constant goals decided by exact
-  rational evaluation are closed with ``norm_num``.
+  rational evaluation are closed with ``norm_num``, reflexive ones by their rule (``exact rfl``, ``le_refl``).
 
-``rw`` and ``conv`` close a goal that became reflexive (``a = a``, ``a ≤ a``, ``a ∣ a``) with ``rfl``; the
-exporter predicts this (both sides print the same) and then writes no closing tactic. Over ℕ and ℤ, where
-``rfl`` may also close small numeral goals by evaluation, a rewrite followed by a closing tactic is written
-``(conv => ...) <;> tac``, which is correct either way.
+Powers: see :mod:`.lean_syntax`. Rules flagged ``rpow`` in the table are stated by Mathlib for
+``Real.rpow``; when an instance prints some of its powers with a literal exponent as ℕ powers, the step
+proves the all-``rpow`` instance with the lemma and bridges with the same ``simpa only``.
 
-Powers: see :mod:`.lean_syntax` (ℕ exponent for non-negative literals, ``Real.rpow`` otherwise). Rules
-flagged ``rpow`` in the table are stated by Mathlib for ``Real.rpow``; when an instance prints some of its
-powers with a literal exponent as ℕ powers, the step proves the all-``rpow`` instance with the lemma and
-bridges with ``simpa only [Real.rpow_ofNat, Real.rpow_one, Real.rpow_zero, pow_one, pow_zero] using ...``.
-A rewrite inside a literal exponent (``x ^ 2`` to ``x ^ (1 + 1 : ℝ)``) is done at the whole power, proved
-by ``norm_num``.
+**Pinned Mathlib.** Templates are written for, and validated against, one Mathlib commit,
+:data:`MATHLIB_PIN` (``scripts/validate_lean_templates.py`` checks every name against its source and writes
+``data/lean/mathlib_names.tsv``). :func:`write_lean` also writes a Lake project beside the files
+(``lakefile.toml`` requiring Mathlib at that commit, ``lean-toolchain``), so ``lake exe cache get && lake
+build`` compiles the export; with ``rule_check=True`` it adds ``RuleCheck<Set>.lean``, one ``theorem`` per
+rule stating it over the right type and proving it with exactly the exporter's template (compiling it
+validates every template at once).
+
+Theorem names are unique across everything one export writes: each rule set's theorems live in their own
+namespace (``EquationsNat.thm_walk_1``), and a repeated dataset id gets a suffix (``thm_a_2``).
 """
 
 from __future__ import annotations
@@ -43,26 +55,41 @@ from functools import cache
 from pathlib import Path
 
 from equations import Expr, ProofError, RuleSet, Theorem, load_rules
-from equations.expr import make
+from equations.expr import make, var
 from equations.rules import Rule, bundled_rule_sets
 
 from .common import REJECTED, ExportItem, ExportReport, identifier
-from .lean_syntax import (
-    LEAN_TYPE,
-    REFLEXIVE,
-    LeanPrinter,
-    at_path,
-    conv_path,
-    lean_args,
-    lean_ident,
-)
+from .lean_syntax import HOLE, LEAN_TYPE, LeanPrinter, at_path, lean_ident, motive_path
 from .trace import Closed, ExportError, Node, Step, rules_used, trace
+
+
+@dataclass(frozen=True)
+class MathlibPin:
+    """The one Mathlib commit the exported files are written for: its hash, its ``lean-toolchain`` and its
+    commit date (what the README states and the written ``lakefile.toml`` requires)."""
+
+    commit: str
+    toolchain: str
+    date: str
+    url: str = "https://github.com/leanprover-community/mathlib4"
+
+
+#: mathlib4 master on 2026-08-03 ("sequential characterizations of hemicontinuity", #40377); every name the
+#: templates use is checked against this commit's source by scripts/validate_lean_templates.py
+MATHLIB_PIN = MathlibPin(
+    commit="93594942ef3b93fae5272d7bf368676ff40f8eb1",
+    toolchain="leanprover/lean4:v4.33.0-rc1",
+    date="2026-08-03",
+)
 
 DATA = Path(__file__).parent / "data" / "lean"
 BUNDLED = ("default", "nat", "int")
 DOMAIN_SET = {"real": "default", "nat": "nat", "int": "int"}
 RPOW_BRIDGE = "simpa only [Real.rpow_ofNat, Real.rpow_one, Real.rpow_zero, pow_one, pow_zero] using"
+#: constants the exporter's own step texts use (beside the templates' lemmas)
+STEP_NAMES = ("Eq.mpr", "congrArg")
 HEADER = "import Mathlib\n"
+LIB_NAME = "EquationsExport"
 
 
 class LeanNotFound(ExportError):
@@ -155,7 +182,7 @@ _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_.'₀-₉]*")
 
 
 def template_names(template: str) -> list[str]:
-    """The Lean constants a template mentions (what ``scripts/check_mathlib_names.py`` verifies)."""
+    """The Lean constants a template mentions (what ``scripts/validate_lean_templates.py`` verifies)."""
     text = re.sub(r"\{[A-Za-z0-9]+\}", " ", template)
     out: list[str] = []
     for m in _IDENT.finditer(text):
@@ -175,16 +202,53 @@ def template_names(template: str) -> list[str]:
     return out
 
 
-def mathlib_names() -> dict[str, list[str]]:
-    """Every constant the tables use -> the ``set:rule`` entries using it (the bridging lemmas included)."""
-    out: dict[str, list[str]] = {}
-    for s in BUNDLED:
-        for r in _table(s).values():
-            for n in template_names(r.template):
-                out.setdefault(n, []).append(f"{s}:{r.id}")
+def _bridge_names() -> list[str]:
     bridge = RPOW_BRIDGE.split("[", 1)[1].split("]", 1)[0]
-    for n in (x.strip() for x in bridge.split(",")):
+    return [x.strip() for x in bridge.split(",")]
+
+
+def template_entries() -> list[tuple[str, list[str]]]:
+    """``(set:rule, constants)`` for every entry of the bundled tables."""
+    return [(f"{s}:{r.id}", template_names(r.template)) for s in BUNDLED for r in _table(s).values()]
+
+
+def mathlib_names() -> dict[str, list[str]]:
+    """Every constant the exporter can write -> the ``set:rule`` entries using it (the ``Real.rpow`` bridge
+    and the step texts' own constants included)."""
+    out: dict[str, list[str]] = {}
+    for key, names in template_entries():
+        for n in names:
+            out.setdefault(n, []).append(key)
+    for n in _bridge_names():
         out.setdefault(n, []).append("bridge:rpow")
+    for n in STEP_NAMES:
+        out.setdefault(n, []).append("step")
+    return out
+
+
+@dataclass(frozen=True)
+class NameInfo:
+    """Where the pinned Mathlib declares a constant: ``status`` ``mathlib`` (with the source path and the
+    1-based line and column of the declaration's name) or ``core`` (Lean core or Batteries: no location)."""
+
+    status: str
+    path: str = ""
+    line: int = 0
+    column: int = 0
+
+
+@cache
+def pinned_names() -> dict[str, NameInfo]:
+    """The committed table ``data/lean/mathlib_names.tsv`` (written by ``scripts/validate_lean_templates.py``
+    from the pinned commit): every constant the exporter writes, and where Mathlib declares it."""
+    out: dict[str, NameInfo] = {}
+    path = DATA / "mathlib_names.tsv"
+    if not path.is_file():
+        return out
+    for row in _rows(path):
+        row += [""] * (5 - len(row))
+        name, status, src, line, col = row[:5]
+        out[name] = NameInfo(status, src, int(line or 0), int(col or 0))
     return out
 
 
@@ -244,7 +308,7 @@ def render_state(goals: Iterable[Goal]) -> str:
 @dataclass
 class Tac:
     """One traced tactic: its text (``lines``, nested blocks included), the goal state before and after,
-    and the Mathlib constants it uses."""
+    and the constants it names."""
 
     lines: list[str]
     before: str
@@ -258,7 +322,7 @@ class Tac:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# proofs
+# rule instances
 # ---------------------------------------------------------------------------------------------------------
 
 
@@ -270,6 +334,92 @@ def _subst(e: Expr, b: dict[str, Expr]) -> Expr:
     return make(e.op, *(_subst(a, b) for a in e.args))
 
 
+def _replace_path(e: Expr, path: tuple[int, ...], new: Expr) -> Expr:
+    if not path:
+        return new
+    args = list(e.args)
+    args[path[0]] = _replace_path(args[path[0]], path[1:], new)
+    return make(e.op, *args)
+
+
+def _show(stmt: str, body: str, tactic: bool) -> str:
+    return f"(show {stmt} {body})" if tactic else f"(show {stmt} from {body})"
+
+
+@dataclass
+class Proved:
+    """A term proving a rule instance: ``stmt`` its statement (oriented as the rule), ``term`` the proof as
+    ``(show S from t)`` / ``(show S by tac)``, ``bare`` the form after ``exact`` (no ``show`` where none is
+    needed), ``names`` the constants it uses."""
+
+    stmt: str
+    term: str
+    bare: str
+    names: list[str]
+
+
+class Instances:
+    """Rule instances as Lean terms, for one domain and rule set (``nat_vars``: variables of type ℕ, the
+    pattern variables in a ℤ power's exponent)."""
+
+    def __init__(self, domain: str, rules: RuleSet, nat_vars: frozenset[str] = frozenset()):
+        self.domain = domain
+        self.rules = rules
+        self.nat_vars = nat_vars
+
+    def printer(self, rpow_all: bool = False, domain: str | None = None) -> LeanPrinter:
+        return LeanPrinter(domain or self.domain, rpow_all=rpow_all, nat_vars=self.nat_vars)
+
+    def statement(self, rule: Rule, bindings: dict[str, Expr], rpow_all: bool = False,
+                  domain: str | None = None) -> str:
+        """The instance's statement, oriented as the rule is written."""
+        p = self.printer(rpow_all, domain)
+        if rule.kind == "assert":
+            assert rule.concl is not None
+            return p.prop(_subst(rule.concl, bindings))
+        assert rule.lhs is not None and rule.rhs is not None
+        if rule.relational:
+            q = self.printer(rpow_all, domain)
+            return f"{p.prop(_subst(rule.lhs, bindings))} ↔ {q.prop(_subst(rule.rhs, bindings))}"
+        return p.equation(_subst(rule.lhs, bindings), _subst(rule.rhs, bindings))
+
+    def body(self, rule: Rule, bindings: dict[str, Expr], hyp_proofs: dict[int, str], rpow_all: bool = False,
+             domain: str | None = None) -> str:
+        entry = _lean_rule(rule, self.rules)
+
+        def fill(m: re.Match[str]) -> str:
+            key = m.group(1)
+            if key.startswith("h") and key[1:].isdigit():
+                return hyp_proofs[int(key[1:])]
+            if key not in bindings:
+                raise ExportError(f"template of {rule.id} names unknown variable {key}", rule.id)
+            return self.printer(rpow_all, domain).arg(bindings[key])
+
+        return re.sub(r"\{([A-Za-z0-9]+)\}", fill, entry.template)
+
+    def prove(self, rule: Rule, bindings: dict[str, Expr], hyp_proofs: dict[int, str],
+              domain: str | None = None) -> Proved:
+        """The instance's proof, bridged from ``Real.rpow`` when the table says so."""
+        entry = _lean_rule(rule, self.rules)
+        names = template_names(entry.template)
+        stmt = self.statement(rule, bindings, domain=domain)
+        body = self.body(rule, bindings, hyp_proofs, domain=domain)
+        if entry.rpow:
+            stmt_r = self.statement(rule, bindings, rpow_all=True, domain=domain)
+            if stmt_r != stmt:
+                inner = _show(stmt_r, self.body(rule, bindings, hyp_proofs, rpow_all=True, domain=domain),
+                              entry.tactic)
+                term = f"(show {stmt} by {RPOW_BRIDGE} {inner})"
+                return Proved(stmt, term, term, [*names, *_bridge_names()])
+        term = _show(stmt, body, entry.tactic)
+        return Proved(stmt, term, term if entry.tactic else body, names)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# proofs
+# ---------------------------------------------------------------------------------------------------------
+
+
 class _Exporter:
     """Writes the Lean proof of one traced theorem; collects the traced tactics on the way."""
 
@@ -278,6 +428,7 @@ class _Exporter:
         self.rules = rules
         self.domain = thm.domain
         self.ty = LEAN_TYPE[self.domain]
+        self.inst = Instances(self.domain, rules)
         self.pr = LeanPrinter(self.domain)
         self.pp = LeanPrinter(self.domain, ascribe=False)  # what Lean's goal view shows
         self.node = node
@@ -300,12 +451,6 @@ class _Exporter:
     def shown(self, e: Expr) -> str:
         return self.pp.prop(e)
 
-    def arg(self, e: Expr, rpow_all: bool = False) -> str:
-        p = LeanPrinter(self.domain, rpow_all=rpow_all)
-        text = p.term(e, anchored=False)
-        simple = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_'.]*|\d+|\(.*\)", text) and _balanced_atom(text)
-        return text if simple else f"({text})"
-
     # -- statement --------------------------------------------------------------------------------------
     def statement(self, name: str) -> str:
         parts = [f"theorem {name}"]
@@ -313,55 +458,6 @@ class _Exporter:
             parts.append(f"({' '.join(self.binders)} : {self.ty})")
         parts += [f"({hyp_name(i)} : {self.prop(h)})" for i, h in enumerate(self.thm.hyps)]
         return " ".join(parts) + f" :\n    {self.prop(self.thm.goal)}"
-
-    # -- rule instances ---------------------------------------------------------------------------------
-    def instance(self, rule: Rule, bindings: dict[str, Expr], hyp_proofs: dict[int, str],
-                 rpow_all: bool = False) -> tuple[str, str, list[str]]:
-        """(statement, proof text, premises) of ``rule``'s instance, oriented as the rule is written."""
-        entry = _lean_rule(rule, self.rules)
-        if rule.kind == "assert":
-            assert rule.concl is not None
-            stmt = LeanPrinter(self.domain, rpow_all=rpow_all).prop(_subst(rule.concl, bindings))
-        elif rule.relational:
-            assert rule.lhs is not None and rule.rhs is not None
-            p = LeanPrinter(self.domain, rpow_all=rpow_all)
-            stmt = f"{p.prop(_subst(rule.lhs, bindings))} ↔ {p.prop(_subst(rule.rhs, bindings))}"
-        else:
-            assert rule.lhs is not None and rule.rhs is not None
-            from .lean_syntax import lean_equation
-
-            stmt = lean_equation(_subst(rule.lhs, bindings), _subst(rule.rhs, bindings), self.domain, rpow_all)
-
-        def fill(m: re.Match[str]) -> str:
-            key = m.group(1)
-            if key.startswith("h") and key[1:].isdigit():
-                return hyp_proofs[int(key[1:])]
-            if key not in bindings:
-                raise ExportError(f"template of {rule.id} names unknown variable {key}", rule.id)
-            return self.arg(bindings[key], rpow_all)
-
-        body = re.sub(r"\{([A-Za-z0-9]+)\}", fill, entry.template)
-        return stmt, body, template_names(entry.template)
-
-    def proof_of(self, rule: Rule, bindings: dict[str, Expr], hyp_proofs: dict[int, str]) -> tuple[str, str, list[str]]:
-        """``(statement, term, premises)``: a term proving the instance, ``(show S from t)`` or
-        ``(show S by tac)``, bridged from ``Real.rpow`` when the table says so."""
-        stmt, term, _, names = self._proof(rule, bindings, hyp_proofs)
-        return stmt, term, names
-
-    def _proof(self, rule: Rule, bindings: dict[str, Expr], hyp_proofs: dict[int, str]
-               ) -> tuple[str, str, str, list[str]]:
-        """Also the bare form (the template's term without ``show``, where it needs none: after ``exact``)."""
-        entry = _lean_rule(rule, self.rules)
-        stmt, body, names = self.instance(rule, bindings, hyp_proofs)
-        if entry.rpow:
-            stmt_r, body_r, _ = self.instance(rule, bindings, hyp_proofs, rpow_all=True)
-            if stmt_r != stmt:
-                inner = _show(stmt_r, body_r, entry.tactic)
-                term = f"(show {stmt} by {RPOW_BRIDGE} {inner})"
-                return stmt, term, term, [*names, *_bridge_names()]
-        term = _show(stmt, body, entry.tactic)
-        return stmt, term, (term if entry.tactic else body), names
 
     # -- side goals -------------------------------------------------------------------------------------
     def side_proofs(self, step: Step, ctx: tuple[tuple[str, str], ...], depth: int
@@ -405,8 +501,8 @@ class _Exporter:
         if c.how == "exact":
             return f"(show {stmt} by {_norm_num(c.goal.goal)})", []
         assert c.rule is not None
-        _, term, names = self.proof_of(c.rule, dict(c.bindings), {})
-        return term, names
+        p = self.inst.prove(c.rule, dict(c.bindings), {})
+        return p.term, p.names
 
     def close_tactic(self, c: Closed) -> tuple[str, list[str]]:
         if c.how == "hypothesis":
@@ -414,56 +510,77 @@ class _Exporter:
         if c.how == "exact":
             return _norm_num(c.goal.goal), []
         assert c.rule is not None
-        _, _, bare, names = self._proof(c.rule, dict(c.bindings), {})
-        return f"exact {bare}", names
+        p = self.inst.prove(c.rule, dict(c.bindings), {})
+        return f"exact {p.bare}", p.names
+
+    # -- rewrite steps ----------------------------------------------------------------------------------
+    def equation_proof(self, step: Step, hyp_proofs: dict[int, str], domain: str) -> tuple[str, list[str]]:
+        """A term proving ``OLD = NEW`` for the rewritten node (over ``domain``: ℕ for a node inside a ℤ
+        power's exponent), and the constants it uses."""
+        assert step.old is not None and step.new is not None
+        if step.rule.kind == "arith":
+            eq = LeanPrinter(domain).equation(step.old, step.new)
+            return f"(show {eq} by norm_num)", []
+        if domain != self.domain and hyp_proofs:
+            raise ExportError(f"rule {step.rule.id} needs side conditions inside a ℕ exponent", step.rule.id)
+        p = self.inst.prove(step.rule, dict(step.bindings), hyp_proofs, domain=domain)
+        return (p.term if step.forward else f"{p.term}.symm"), p.names
+
+    def power_proof(self, step: Step, at: tuple[int, ...], hyp_proofs: dict[int, str]) -> tuple[str, list[str]]:
+        """A rewrite of the exponent of the real power at ``at``, where the exponent is a ℕ literal before or
+        after (``x ^ 2`` is a monoid power, ``x ^ (1 + 1 : ℝ)`` a real one): the exponent equation proved by
+        the rule's lemma, carried to the power by ``congrArg`` on ``Real.rpow``, bridged to ℕ powers."""
+        if step.path != (*at, 1):
+            raise ExportError("a rewrite below a literal exponent")
+        old_p = at_path(step.goal.goal, at)
+        new_p = at_path(step.subgoals[0].goal, at)
+        inner, names = self.equation_proof(step, hyp_proofs, "real")
+        lam = LeanPrinter("real").term(make("pow", old_p.args[0], var(HOLE, "real")))
+        stmt = LeanPrinter("real").equation(old_p, new_p)
+        term = f"(show {stmt} by {RPOW_BRIDGE} congrArg (fun hole : ℝ => {lam}) {inner})"
+        return term, [*names, "congrArg", *_bridge_names()]
+
+    def rewrite_tactic(self, step: Step, hyp_proofs: dict[int, str]) -> tuple[str, list[str]]:
+        """The ``refine`` of one rewrite step and the constants it names."""
+        old_goal, new_goal = step.goal.goal, step.subgoals[0].goal
+        if step.rule.relational:
+            p = self.inst.prove(step.rule, dict(step.bindings), hyp_proofs)
+            return f"refine {p.term}.{'mpr' if step.forward else 'mp'} ?_", p.names
+        at, nat_hole = motive_path(old_goal, new_goal, step.path, self.domain)
+        if at != step.path:
+            proof, names = self.power_proof(step, at, hyp_proofs)
+        else:
+            proof, names = self.equation_proof(step, hyp_proofs, "nat" if nat_hole else self.domain)
+        hole_ty = "ℕ" if nat_hole else self.ty
+        hole = var(HOLE, "nat" if nat_hole else self.domain)
+        nat_vars = frozenset({HOLE}) if nat_hole else frozenset()
+        motive = LeanPrinter(self.domain, nat_vars=nat_vars).prop(_replace_path(old_goal, at, hole))
+        tactic = (f"refine Eq.mpr (congrArg (fun hole : {hole_ty} => {motive}) {proof}) "
+                  f"(?_ : {self.prop(new_goal)})")
+        return tactic, ["Eq.mpr", "congrArg", *names]
 
     # -- steps ------------------------------------------------------------------------------------------
     def prove(self, node: Node, ctx: tuple[tuple[str, str], ...], depth: int) -> None:
         """Tactics proving ``node.goal`` (the current goal, ``self.goal_text``) in context ``ctx``."""
-        before = render_state([Goal(ctx, self.goal_text)])
-        if isinstance(node, Closed):
-            text, names = self.close_tactic(node)
-            self.tacs.append(Tac([text], before, "no goals", names, depth))
-            return
-        step = node
-        hyp_proofs, ctx, premises = self.side_proofs(step, ctx, depth)
-        before = render_state([Goal(ctx, self.goal_text)])
-        _, term, bare, names = self._proof(step.rule, dict(step.bindings), hyp_proofs) \
-            if step.rule.kind != "arith" else ("", "", "", [])
-        premises += names
-        if not step.is_rewrite:
-            self.tacs.append(Tac([f"exact {bare}"], before, "no goals", premises, depth))
-            return
-        old_goal = step.goal.goal
-        new_goal = step.subgoals[0].goal
-        if step.rule.relational:
-            arrow = "" if step.forward else "← "
-            tactic = f"rw [{arrow}{term}]"
-        else:
-            path = conv_path(old_goal, new_goal, step.path, self.domain)
-            if path != step.path or step.rule.kind == "arith":
-                old, new = at_path(old_goal, path), at_path(new_goal, path)
-                from .lean_syntax import lean_equation
-
-                eq_text = lean_equation(old, new, self.domain)
-                rewrite = f"rw [(show {eq_text} by norm_num)]"
-                premises = premises if step.rule.kind != "arith" else []
-            else:
-                arrow = "" if step.forward else "← "
-                rewrite = f"rw [{arrow}{term}]"
-            tactic = f"conv => enter [{lean_args(path)}]; {rewrite}"
-        new_text = self.shown(new_goal)
-        child = step.children[0]
-        if _reflexive(new_goal, self.pp):
-            self.tacs.append(Tac([tactic], before, "no goals", premises, depth))
-            return
-        if isinstance(child, Closed) and self.domain != "real":
-            close, names = self.close_tactic(child)
-            self.tacs.append(Tac([f"({tactic}) <;> {close}"], before, "no goals", [*premises, *names], depth))
-            return
-        self.tacs.append(Tac([tactic], before, render_state([Goal(ctx, new_text)]), premises, depth))
-        self.goal_text = new_text
-        self.prove(child, ctx, depth)
+        while True:  # along the chain of rewrites; recursive only into side goals
+            before = render_state([Goal(ctx, self.goal_text)])
+            if isinstance(node, Closed):
+                text, names = self.close_tactic(node)
+                self.tacs.append(Tac([text], before, "no goals", names, depth))
+                return
+            step = node
+            hyp_proofs, ctx, premises = self.side_proofs(step, ctx, depth)
+            before = render_state([Goal(ctx, self.goal_text)])
+            if not step.is_rewrite:
+                p = self.inst.prove(step.rule, dict(step.bindings), hyp_proofs)
+                self.tacs.append(Tac([f"exact {p.bare}"], before, "no goals", [*premises, *p.names], depth))
+                return
+            tactic, names = self.rewrite_tactic(step, hyp_proofs)
+            new_text = self.shown(step.subgoals[0].goal)
+            self.tacs.append(Tac([tactic], before, render_state([Goal(ctx, new_text)]), [*premises, *names],
+                                 depth))
+            self.goal_text = new_text
+            node = step.children[0]
 
     def run(self) -> list[Tac]:
         self.goal_text = self.shown(self.thm.goal)
@@ -477,39 +594,12 @@ class _Exporter:
         return self.tacs
 
 
-def _balanced_atom(text: str) -> bool:
-    if not text.startswith("("):
-        return True
-    depth = 0
-    for i, ch in enumerate(text):
-        depth += ch == "("
-        depth -= ch == ")"
-        if depth == 0 and i != len(text) - 1:
-            return False
-    return True
-
-
-def _show(stmt: str, body: str, tactic: bool) -> str:
-    return f"(show {stmt} {body})" if tactic else f"(show {stmt} from {body})"
-
-
 def _norm_num(goal: Expr) -> str:
     """``norm_num`` for a constant goal; with the ``|·|`` lemmas when it has absolute values (their side
     conditions are numerals' signs, which ``norm_num`` discharges)."""
     if any(e.op == "abs" for e in goal.subterms()):
         return "norm_num [abs_of_nonneg, abs_of_nonpos]"
     return "norm_num"
-
-
-def _bridge_names() -> list[str]:
-    bridge = RPOW_BRIDGE.split("[", 1)[1].split("]", 1)[0]
-    return [x.strip() for x in bridge.split(",")]
-
-
-def _reflexive(goal: Expr, pp: LeanPrinter) -> bool:
-    """Would ``rw``/``conv``'s closing ``rfl`` prove this goal? (Both sides print the same and the
-    relation is reflexive.)"""
-    return goal.op in REFLEXIVE and pp.term(goal.args[0]) == pp.term(goal.args[1])
 
 
 def _proof_variables(node: Node) -> set[str]:
@@ -530,20 +620,26 @@ def _proof_variables(node: Node) -> set[str]:
 
 @dataclass
 class LeanTheorem:
-    """One exported theorem: its Lean name, statement (``theorem ... :\\n    GOAL``), tactics."""
+    """One exported theorem: its Lean name, statement (``theorem ... :\\n    GOAL``), tactics, and the
+    namespace it is written in (``full_name`` is what Lean and LeanDojo call it)."""
 
     name: str
     statement: str
     tactics: list[Tac]
+    namespace: str = ""
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.namespace}.{self.name}" if self.namespace else self.name
 
     def text(self) -> str:
         body = ["  " + line for t in self.tactics if t.depth == 0 for line in t.lines]
         return self.statement + " := by\n" + "\n".join(body) + "\n"
 
 
-def export_theorem(item: ExportItem, rules: RuleSet) -> LeanTheorem:
-    """The Lean theorem for ``item``; ExportError (``rule`` set) when a rule it uses has no mapping, or when
-    its statement mentions an operator Mathlib lacks."""
+def export_theorem(item: ExportItem, rules: RuleSet, name: str | None = None) -> LeanTheorem:
+    """The Lean theorem for ``item`` (called ``name``, by default ``thm_<id>``); ExportError (``rule`` set)
+    when a rule it uses has no mapping, or when its statement mentions an operator Mathlib lacks."""
     thm = item.theorem
     if thm.domain not in LEAN_TYPE:
         raise ExportError(f"no Lean type for domain {thm.domain}")
@@ -551,26 +647,32 @@ def export_theorem(item: ExportItem, rules: RuleSet) -> LeanTheorem:
     for rid in rules_used(node):
         _lean_rule(rules[rid], rules)
     ex = _Exporter(thm, node, rules)
-    name = identifier(item.name)
+    name = name or identifier(item.name)
     statement = ex.statement(name)
     return LeanTheorem(name, statement, ex.run())
 
 
 def file_stem(rules: RuleSet) -> str:
+    """``EquationsDefault``, ``EquationsNat`` ...: the files' prefix and the theorems' namespace."""
     return "Equations" + "".join(p.capitalize() for p in re.split(r"[^A-Za-z0-9]+", rules.name) if p)
 
 
 def render_files(items: Iterable[ExportItem], rules: RuleSet, per_file: int = 150
                  ) -> Iterator[tuple[str, str, list[tuple[LeanTheorem, int, int]], dict[str, str]]]:
-    """``(file name, text, [(theorem, first line, last line)], skipped)`` per output file (1-based lines)."""
+    """``(file name, text, [(theorem, first line, last line)], skipped)`` per output file (1-based lines).
+
+    The theorems live in the namespace :func:`file_stem` (one per rule set), so two rule sets' files never
+    clash; a dataset id met twice gets a numeric suffix (``thm_a_2``)."""
     stem = file_stem(rules)
     batch: list[LeanTheorem] = []
     skipped: dict[str, str] = {}
+    taken: set[str] = set()
     k = 0
 
     def flush() -> tuple[str, str, list[tuple[LeanTheorem, int, int]], dict[str, str]]:
         head = (HEADER + f"\n/-! Theorems exported by `equations` (rule set {rules.name}, version "
-                f"{rules.version}); every proof uses Mathlib lemmas only. -/\n\n")
+                f"{rules.version}) for Mathlib {MATHLIB_PIN.commit[:12]}; every proof uses Mathlib lemmas "
+                f"only. -/\n\nnamespace {stem}\n\n")
         lines = head.count("\n") + 1
         parts = [head]
         spans: list[tuple[LeanTheorem, int, int]] = []
@@ -580,17 +682,25 @@ def render_files(items: Iterable[ExportItem], rules: RuleSet, per_file: int = 15
             spans.append((t, lines, lines + n - 1))
             parts.append(text + "\n")
             lines += n + 1
+        parts.append(f"end {stem}\n")
         return f"{stem}{k:04d}.lean", "".join(parts), spans, dict(skipped)
 
     for item in items:
+        base = name = identifier(item.name)
+        n = 2
+        while name in taken:
+            name = f"{base}_{n}"
+            n += 1
+        taken.add(name)
         try:
-            t = export_theorem(item, rules)
+            t = export_theorem(item, rules, name)
         except ExportError as err:
-            skipped[identifier(item.name)] = err.reason
+            skipped[name] = err.reason
             continue
         except ProofError as err:  # not a proof the core accepts: nothing to translate
-            skipped[identifier(item.name)] = f"{REJECTED}: {err}"
+            skipped[name] = f"{REJECTED}: {err}"
             continue
+        t.namespace = stem
         batch.append(t)
         if len(batch) >= per_file:
             yield flush()
@@ -612,13 +722,111 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def write_lean(items: Iterable[ExportItem], out_dir: Path, rules: RuleSet, *, per_file: int = 150) -> ExportReport:
-    """Write ``.lean`` files (``import Mathlib`` first) holding ``per_file`` theorems each; theorems whose
-    proof uses an unmapped rule are skipped (``report.skipped`` says which rule)."""
+# ---------------------------------------------------------------------------------------------------------
+# the Lake project and the rule check
+# ---------------------------------------------------------------------------------------------------------
+
+_MODULE = re.compile(r"^(Equations[A-Za-z0-9]*\d{4}|RuleCheck[A-Za-z0-9]+)\.lean$")
+
+
+def lakefile_text(modules: Iterable[str]) -> str:
+    """``lakefile.toml`` of an export: Mathlib at :data:`MATHLIB_PIN`, one library with the given modules."""
+    roots = ", ".join(f'"{m}"' for m in sorted(set(modules)))
+    return (
+        f"# Written by `equations export --to lean`: the theorems compile against Mathlib {MATHLIB_PIN.commit}\n"
+        f"# ({MATHLIB_PIN.date}). Run `lake exe cache get && lake build` here (elan installs the toolchain).\n"
+        f'name = "equations_export"\n'
+        f'defaultTargets = ["{LIB_NAME}"]\n\n'
+        f"[[require]]\n"
+        f'name = "mathlib"\n'
+        f'git = "{MATHLIB_PIN.url}"\n'
+        f'rev = "{MATHLIB_PIN.commit}"\n\n'
+        f"[[lean_lib]]\n"
+        f'name = "{LIB_NAME}"\n'
+        f"roots = [{roots}]\n"
+    )
+
+
+def write_project(out_dir: Path) -> list[Path]:
+    """Write ``lean-toolchain`` and ``lakefile.toml`` into ``out_dir``; the library's roots are every
+    exported module there (``Equations*NNNN.lean``, ``RuleCheck*.lean``), so the files of several rule sets
+    written into one folder build together."""
+    out_dir = Path(out_dir)
+    modules = [p.stem for p in out_dir.iterdir() if _MODULE.match(p.name)]
+    toolchain, lakefile = out_dir / "lean-toolchain", out_dir / "lakefile.toml"
+    _write_atomic(toolchain, MATHLIB_PIN.toolchain + "\n")
+    _write_atomic(lakefile, lakefile_text(modules))
+    return [lakefile, toolchain]
+
+
+def _exponent_vars(e: Expr, domain: str, inside: bool = False) -> set[str]:
+    """Variables of a pattern that occur in a ℤ power's exponent (they are ℕ terms there)."""
+    if e.op == "var":
+        return {str(e.value)} if inside else set()
+    out: set[str] = set()
+    for i, a in enumerate(e.args):
+        out |= _exponent_vars(a, domain, inside or (e.op == "pow" and i == 1 and domain == "int"))
+    return out
+
+
+def rule_check_theorem(rule: Rule, rules: RuleSet) -> str:
+    """``theorem rule_<id> (A B : ℝ) (h1 : ...) : STATEMENT := TEMPLATE``: the rule, over its domain's type,
+    proved by exactly the exporter's template (ExportError when the rule has none, or cannot be stated)."""
+    if rule.kind == "arith":
+        raise ExportError(f"{rule.id} is built-in arithmetic (proved by norm_num on each instance)", rule.id)
+    entry = _lean_rule(rule, rules)
+    parts = [p for p in (rule.lhs, rule.rhs, rule.concl, *rule.hyps) if p is not None]
+    nat = set().union(*(_exponent_vars(p, rule.domain) for p in parts))
+    inst = Instances(rule.domain, rules, frozenset(nat))
+    names = sorted(rule.variables())
+    bindings = {n: var(n, rule.domain) for n in names}
+    ty = LEAN_TYPE[rule.domain]
+    binders = []
+    plain = [lean_ident(n) for n in names if n not in nat]
+    if plain:
+        binders.append(f"({' '.join(plain)} : {ty})")
+    if nat:
+        binders.append(f"({' '.join(lean_ident(n) for n in names if n in nat)} : ℕ)")
+    p = inst.printer(entry.rpow)
+    binders += [f"(h{i} : {p.prop(h)})" for i, h in enumerate(rule.hyps, start=1)]
+    stmt = inst.statement(rule, bindings, rpow_all=entry.rpow)
+    body = inst.body(rule, bindings, {i: f"h{i}" for i in range(1, len(rule.hyps) + 1)}, rpow_all=entry.rpow)
+    head = " ".join([f"theorem rule_{rule.id}", *binders, ":"])
+    return f"{head}\n    {stmt} :=\n  {body}\n"
+
+
+def rule_check_text(rules: RuleSet) -> str:
+    """``RuleCheck<Set>.lean``: one theorem per mapped rule of ``rules`` (see :func:`rule_check_theorem`);
+    the rules it cannot state are listed in a comment with the reason."""
+    stem = "RuleCheck" + file_stem(rules).removeprefix("Equations")
+    blocks: list[str] = []
+    skipped: list[str] = []
+    for rule in rules:
+        try:
+            blocks.append(rule_check_theorem(rule, rules))
+        except ExportError as err:
+            skipped.append(f"  {rule.id}: {err.reason}")
+    head = (HEADER + f"\n/-! Every rule of set {rules.name} (version {rules.version}) stated over its type and "
+            f"proved by the\nexporter's template, for Mathlib {MATHLIB_PIN.commit[:12]}: this file compiles "
+            f"exactly when every template does.\nNot stated here:\n" + "\n".join(skipped) + "\n-/\n\n"
+            f"namespace {stem}\n\n")
+    return head + "\n".join(blocks) + f"\nend {stem}\n"
+
+
+def write_lean(items: Iterable[ExportItem], out_dir: Path, rules: RuleSet, *, per_file: int = 150,
+               rule_check: bool = False) -> ExportReport:
+    """Write ``.lean`` files (``import Mathlib`` first) holding ``per_file`` theorems each, and the Lake project
+    (:func:`write_project`); theorems whose proof uses an unmapped rule are skipped (``report.skipped`` says
+    which rule). ``rule_check`` also writes ``RuleCheck<Set>.lean`` (listed first in ``report.files``, so a
+    ``--check`` compiles it first)."""
     if per_file < 1:
         raise ValueError("per_file must be at least 1")
     report = ExportReport()
     out_dir = Path(out_dir)
+    if rule_check:
+        path = out_dir / f"RuleCheck{file_stem(rules).removeprefix('Equations')}.lean"
+        _write_atomic(path, rule_check_text(rules))
+        report.files.append(path)
     for fname, text, spans, skipped in render_files(items, rules, per_file):
         report.skipped.update(skipped)
         if not spans:
@@ -626,7 +834,9 @@ def write_lean(items: Iterable[ExportItem], out_dir: Path, rules: RuleSet, *, pe
         path = out_dir / fname
         _write_atomic(path, text)
         report.files.append(path)
-        report.exported += [t.name for t, _, _ in spans]
+        report.exported += [t.full_name for t, _, _ in spans]
+    if report.files:
+        write_project(out_dir)
     return report
 
 
@@ -636,7 +846,7 @@ def write_lean(items: Iterable[ExportItem], out_dir: Path, rules: RuleSet, *, pe
 
 _NOT_FOUND = ("no Lean toolchain found: checking the Lean export needs `lake` on PATH and a Mathlib project "
               "(a Lake package that requires mathlib, with `lake exe cache get` done) named by the environment "
-              "variable EQUATIONS_LEAN_PROJECT")
+              "variable EQUATIONS_LEAN_PROJECT (the export's own folder is one, after `lake exe cache get` there)")
 _ERR = re.compile(r"^(?P<file>[^:\n]+\.lean):(?P<line>\d+):(?P<col>\d+): error: (?P<msg>.*)$")
 
 
@@ -655,8 +865,17 @@ def find_lean_project() -> tuple[str, Path]:
 
 
 def _theorem_lines(text: str) -> list[tuple[int, str]]:
-    return [(i, m.group(1)) for i, line in enumerate(text.splitlines(), start=1)
-            if (m := re.match(r"theorem (\S+)", line))]
+    """``(line, full name)`` of every theorem of a file (names qualified by the enclosing namespace)."""
+    out: list[tuple[int, str]] = []
+    ns: list[str] = []
+    for i, line in enumerate(text.splitlines(), start=1):
+        if m := re.match(r"namespace (\S+)", line):
+            ns.append(m.group(1))
+        elif re.match(r"end( |$)", line) and ns:
+            ns.pop()
+        elif m := re.match(r"theorem (\S+)", line):
+            out.append((i, ".".join([*ns, m.group(1)])))
+    return out
 
 
 def check_lean(report: ExportReport, out_dir: Path, *, timeout: float = 1800.0) -> ExportReport:
@@ -696,16 +915,23 @@ def check_lean(report: ExportReport, out_dir: Path, *, timeout: float = 1800.0) 
 
 
 __all__ = [
+    "MATHLIB_PIN",
+    "Instances",
     "LeanNotFound",
     "LeanRule",
     "LeanTheorem",
+    "MathlibPin",
     "check_lean",
     "export_theorem",
+    "lakefile_text",
     "mapped_rules",
     "mathlib_names",
+    "pinned_names",
     "render_files",
     "render_state",
+    "rule_check_text",
+    "template_entries",
     "unmapped_rules",
     "write_lean",
+    "write_project",
 ]
-

@@ -3,7 +3,8 @@
 One JSON file, a list with one object per exported theorem, in the layout of LeanDojo's benchmark files
 (``leandojo_benchmark_4/*/train.json``)::
 
-    {"url": ..., "commit": ..., "file_path": "EquationsDefault0000.lean", "full_name": "thm_walk_000012",
+    {"url": ..., "commit": ..., "file_path": "EquationsDefault0000.lean",
+     "full_name": "EquationsDefault.thm_walk_000012",
      "theorem_statement": "theorem thm_walk_000012 (x y : ℝ) ... :=",
      "start": [line, column], "end": [line, column],
      "traced_tactics": [{"tactic": ..., "annotated_tactic": [text with <a>premise</a>, [premise, ...]],
@@ -14,15 +15,23 @@ writes for the same items (same rule set, same ``per_file``). States are Lean's 
 (consecutive names of one type grouped, ``x y : ℝ``), then ``⊢ goal``; several goals are separated by a blank
 line and a closed proof is ``no goals``. Tactics are listed in source order; the tactics inside a
 ``have h : H := by ...`` block follow the ``have`` (whose own text includes them), with the block's states.
-``url`` is ``null`` (the files are not in a git repository) and ``commit`` is the rule-set version. Each
-premise in ``annotated_tactic`` gives a Mathlib ``full_name``; ``def_path``/``def_pos``/``def_end_pos`` are
-``null`` since the exporter does not read Mathlib's sources.
+``url`` is ``null`` (the files are not in a git repository) and ``commit`` is the rule-set version.
+``full_name`` is the theorem's name in Lean, namespace included (``EquationsDefault.thm_walk_000012``).
+
+Each ``<a>…</a>`` in ``annotated_tactic`` marks a constant the tactic's text names (a ``norm_num`` step names
+none), and the list beside it has one record per mark, in order: its ``full_name`` and, for a Mathlib
+declaration, where the pinned Mathlib (:data:`equations.exporters.lean.MATHLIB_PIN`) declares it:
+``def_path`` (as LeanDojo writes a dependency's file, ``.lake/packages/mathlib/Mathlib/...``) and
+``def_pos`` (1-based line and column of the declaration's name), from the committed table
+``data/lean/mathlib_names.tsv``. A Lean-core constant (``congrArg``, ``Nat.sub_add_cancel``) has no
+location there, and ``def_end_pos`` is never known: those keys are omitted rather than set to ``null``.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -31,17 +40,44 @@ from typing import Any
 from equations import RuleSet
 
 from .common import ExportItem, ExportReport
-from .lean import Tac, render_files
+from .lean import Tac, pinned_names, render_files
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_.'₀-₉]*")
+MATHLIB_PREFIX = ".lake/packages/mathlib/"
+
+
+def premise(name: str) -> dict[str, Any]:
+    """A premise record: its name and, when the pinned Mathlib declares it, its location."""
+    out: dict[str, Any] = {"full_name": name}
+    info = pinned_names().get(name)
+    if info is not None and info.status == "mathlib" and info.path:
+        out["def_path"] = MATHLIB_PREFIX + info.path
+        out["def_pos"] = [info.line, info.column]
+    return out
 
 
 def _annotated(t: Tac) -> list[Any]:
+    """The tactic with every occurrence of a premise marked ``<a>name</a>``, and one premise record per mark, in
+    text order (LeanDojo's layout). Only constants the text names are premises: a ``norm_num`` step has none.
+    An occurrence followed by a projection (``neg_inj.mp``) marks the constant (``<a>neg_inj</a>.mp``)."""
+    names = set(t.premises)
+    out: list[str] = []
+    premises: list[dict[str, Any]] = []
+    last = 0
     text = t.text
-    premises = []
-    for name in t.premises:
-        if name in text and f"<a>{name}</a>" not in text:
-            text = text.replace(name, f"<a>{name}</a>", 1)
-        premises.append({"full_name": name, "def_path": None, "def_pos": None, "def_end_pos": None})
-    return [text, premises]
+    for m in _IDENT.finditer(text):
+        if m.start() and text[m.start() - 1] == ".":  # a field access (`(...).symm`): not a constant
+            continue
+        token = m.group(0)
+        parts = token.split(".")
+        name = next((".".join(parts[:k]) for k in range(len(parts), 0, -1) if ".".join(parts[:k]) in names), None)
+        if name is None:
+            continue
+        out += [text[last:m.start()], f"<a>{name}</a>"]
+        last = m.start() + len(name)
+        premises.append(premise(name))
+    out.append(text[last:])
+    return ["".join(out), premises]
 
 
 def leandojo_records(items: Iterable[ExportItem], rules: RuleSet, *, per_file: int = 150
@@ -58,7 +94,7 @@ def leandojo_records(items: Iterable[ExportItem], rules: RuleSet, *, per_file: i
                 "url": None,
                 "commit": rules.version,
                 "file_path": fname,
-                "full_name": thm.name,
+                "full_name": thm.full_name,
                 "theorem_statement": statement,
                 "start": [first, 1],
                 "end": [last, end_col],
@@ -72,7 +108,7 @@ def leandojo_records(items: Iterable[ExportItem], rules: RuleSet, *, per_file: i
                     for t in thm.tactics
                 ],
             })
-            report.exported.append(thm.name)
+            report.exported.append(thm.full_name)
     return records, report
 
 

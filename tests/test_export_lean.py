@@ -33,37 +33,59 @@ def lean(name: str, text: str, proof: eq.Proof | None, rules: str = "default") -
 
 # -- golden exports -------------------------------------------------------------------------------------
 
-FIGURE8_LEAN = "".join([
-    "theorem thm_figure8 (x y : ℝ) :\n",
-    "    x - y - (x + y) + 2 * y = 0 := by\n",
-    "  conv => enter [1, 1]; rw [(show x - y - (x + y) = x - y + -(x + y) from sub_eq_add_neg (x - y) (x + y))]\n",
-    "  conv => enter [1, 1, 2]; rw [(show -(x + y) = -x + -y from neg_add x y)]\n",
-    "  conv => enter [1, 1]; rw [(show x - y + (-x + -y) = x - y + -x + -y"
-    " from (add_assoc (x - y) (-x) (-y)).symm)]\n",
-    "  conv => enter [1, 1]; rw [← (show x - y + -x - y = x - y + -x + -y from sub_eq_add_neg (x - y + -x) y)]\n",
-    "  conv => enter [1, 1, 1]; rw [← (show x - y - x = x - y + -x from sub_eq_add_neg (x - y) x)]\n",
-    "  conv => enter [1, 2, 1]; rw [(show (2 : ℝ) = 1 + 1 by norm_num)]\n",
-    "  conv => enter [1, 2]; rw [(show (1 + 1) * y = y * (1 + 1) from mul_comm ((1 : ℝ) + 1) y)]\n",
-    "  conv => enter [1, 2]; rw [(show y * (1 + 1) = y * 1 + y * 1 from mul_add y (1 : ℝ) (1 : ℝ))]\n",
-    "  conv => enter [1, 2, 1]; rw [(show y * 1 = y from mul_one y)]\n",
-    "  conv => enter [1]; rw [(show x - y - x - y + (y + y * 1) = x - y - x - y + y + y * 1"
-    " from (add_assoc (x - y - x - y) y (y * 1)).symm)]\n",
-    "  conv => enter [1, 1, 1]; rw [(show x - y - x - y = x - y - x + -y from sub_eq_add_neg (x - y - x) y)]\n",
-    "  conv => enter [1, 1]; rw [← (show x - y - x + (-y + y) = x - y - x + -y + y"
-    " from (add_assoc (x - y - x) (-y) y).symm)]\n",
-    "  conv => enter [1, 1, 2]; rw [(show -y + y = y + -y from add_comm (-y) y)]\n",
-    "  conv => enter [1, 1, 2]; rw [← (show y - y = y + -y from sub_eq_add_neg y y)]\n",
-    "  conv => enter [1, 1, 2]; rw [(show y - y = 0 from sub_self y)]\n",
-    "  conv => enter [1, 1]; rw [(show x - y - x + 0 = x - y - x from add_zero (x - y - x))]\n",
-    "  conv => enter [1, 2]; rw [(show y * 1 = y from mul_one y)]\n",
-    "  conv => enter [1, 1, 1]; rw [(show x - y = x + -y from sub_eq_add_neg x y)]\n",
-    "  conv => enter [1, 1]; rw [(show x + -y - x = -y from add_sub_cancel_left x (-y))]\n",
-    "  conv => enter [1]; rw [(show -y + y = 0 from neg_add_cancel y)]\n",
-])
+def refine(motive: str, proof: str, new: str, hole: str = "ℝ") -> str:
+    """One exported rewrite step: the congruence ``C[OLD] = C[NEW]`` from the rule's equation, new goal typed."""
+    return f"  refine Eq.mpr (congrArg (fun hole : {hole} => {motive}) {proof}) (?_ : {new})\n"
+
+
+FIGURE8_STEPS = [
+    ("hole + 2 * y = 0", "(show x - y - (x + y) = x - y + -(x + y) from sub_eq_add_neg (x - y) (x + y))",
+     "x - y + -(x + y) + 2 * y = 0"),
+    ("x - y + hole + 2 * y = 0", "(show -(x + y) = -x + -y from neg_add x y)",
+     "x - y + (-x + -y) + 2 * y = 0"),
+    ("hole + 2 * y = 0", "(show x - y + (-x + -y) = x - y + -x + -y from (add_assoc (x - y) (-x) (-y)).symm)",
+     "x - y + -x + -y + 2 * y = 0"),
+    ("hole + 2 * y = 0", "(show x - y + -x - y = x - y + -x + -y from sub_eq_add_neg (x - y + -x) y).symm",
+     "x - y + -x - y + 2 * y = 0"),
+    ("hole - y + 2 * y = 0", "(show x - y - x = x - y + -x from sub_eq_add_neg (x - y) x).symm",
+     "x - y - x - y + 2 * y = 0"),
+    ("x - y - x - y + hole * y = 0", "(show (2 : ℝ) = 1 + 1 by norm_num)",
+     "x - y - x - y + (1 + 1) * y = 0"),
+    ("x - y - x - y + hole = 0", "(show (1 + 1) * y = y * (1 + 1) from mul_comm ((1 : ℝ) + 1) y)",
+     "x - y - x - y + y * (1 + 1) = 0"),
+    ("x - y - x - y + hole = 0", "(show y * (1 + 1) = y * 1 + y * 1 from mul_add y (1 : ℝ) (1 : ℝ))",
+     "x - y - x - y + (y * 1 + y * 1) = 0"),
+    ("x - y - x - y + (hole + y * 1) = 0", "(show y * 1 = y from mul_one y)",
+     "x - y - x - y + (y + y * 1) = 0"),
+    ("hole = 0",
+     "(show x - y - x - y + (y + y * 1) = x - y - x - y + y + y * 1 from (add_assoc (x - y - x - y) y (y * 1)).symm)",
+     "x - y - x - y + y + y * 1 = 0"),
+    ("hole + y + y * 1 = 0", "(show x - y - x - y = x - y - x + -y from sub_eq_add_neg (x - y - x) y)",
+     "x - y - x + -y + y + y * 1 = 0"),
+    ("hole + y * 1 = 0",
+     "(show x - y - x + (-y + y) = x - y - x + -y + y from (add_assoc (x - y - x) (-y) y).symm).symm",
+     "x - y - x + (-y + y) + y * 1 = 0"),
+    ("x - y - x + hole + y * 1 = 0", "(show -y + y = y + -y from add_comm (-y) y)",
+     "x - y - x + (y + -y) + y * 1 = 0"),
+    ("x - y - x + hole + y * 1 = 0", "(show y - y = y + -y from sub_eq_add_neg y y).symm",
+     "x - y - x + (y - y) + y * 1 = 0"),
+    ("x - y - x + hole + y * 1 = 0", "(show y - y = 0 from sub_self y)", "x - y - x + 0 + y * 1 = 0"),
+    ("hole + y * 1 = 0", "(show x - y - x + 0 = x - y - x from add_zero (x - y - x))", "x - y - x + y * 1 = 0"),
+    ("x - y - x + hole = 0", "(show y * 1 = y from mul_one y)", "x - y - x + y = 0"),
+    ("hole - x + y = 0", "(show x - y = x + -y from sub_eq_add_neg x y)", "x + -y - x + y = 0"),
+    ("hole + y = 0", "(show x + -y - x = -y from add_sub_cancel_left x (-y))", "-y + y = 0"),
+    ("hole = 0", "(show -y + y = 0 from neg_add_cancel y)", "(0 : ℝ) = 0"),
+]
+FIGURE8_LEAN = (
+    "theorem thm_figure8 (x y : ℝ) :\n    x - y - (x + y) + 2 * y = 0 := by\n"
+    + "".join(refine(*step) for step in FIGURE8_STEPS)
+    + "  norm_num\n"
+)
 
 
 def test_figure8_golden() -> None:
-    # the last rewrite leaves 0 = 0, which conv closes with rfl: no closing tactic follows
+    # every rewrite is one congruence step; the last leaves 0 = 0, which nothing closes behind our back: the
+    # proof closes it itself (norm_num, as the engine's exact evaluation did)
     assert lean("figure8", FIGURE8, eq.Proof.chain(FIGURE8_TACTICS)) == FIGURE8_LEAN
 
 
@@ -78,8 +100,9 @@ def test_rewrite_with_side_conditions_golden() -> None:
     assert text == (
         "theorem thm_sides (x y : ℝ) (h₀ : x > 0) (h₁ : y > 0) :\n"
         "    Real.log (x * y) = Real.log x + Real.log y := by\n"
-        "  conv => enter [1]; rw [(show Real.log (x * y) = Real.log x + Real.log y from "
-        "Real.log_mul (ne_of_gt h₀) (ne_of_gt h₁))]\n"
+        + refine("hole = Real.log x + Real.log y", "(show Real.log (x * y) = Real.log x + Real.log y from "
+                 "Real.log_mul (ne_of_gt h₀) (ne_of_gt h₁))", "Real.log x + Real.log y = Real.log x + Real.log y")
+        + "  exact rfl\n"
     )
 
 
@@ -97,23 +120,29 @@ def test_side_goal_with_its_own_proof_becomes_have() -> None:
 
 def test_rational_goals_golden() -> None:
     assert lean("ratl", "2 + 2 == 4", None) == "theorem thm_ratl :\n    (2 : ℝ) + 2 = 4 := by\n  norm_num\n"
-    # a rewrite inside a literal exponent happens at the whole power, proved by norm_num
+    # a rewrite inside a literal exponent happens at the whole power: the exponent equation (here by norm_num,
+    # the arithmetic rule's proof) carried to the real power by congrArg, bridged to the ℕ power x ^ 2
+    bridge = "simpa only [Real.rpow_ofNat, Real.rpow_one, Real.rpow_zero, pow_one, pow_zero] using"
     assert lean("pow", "x ** (1 + 1) == x * x", eq.Proof.chain(["int_add -> 3", "sq -> 1"])) == (
         "theorem thm_pow (x : ℝ) :\n    x ^ (1 + 1 : ℝ) = x * x := by\n"
-        "  conv => enter [1]; rw [(show x ^ (1 + 1 : ℝ) = x ^ 2 by norm_num)]\n"
-        "  conv => enter [1]; rw [(show x ^ 2 = x * x from sq x)]\n"
+        + refine("hole = x * x", f"(show x ^ (1 + 1 : ℝ) = x ^ 2 by {bridge} congrArg (fun hole : ℝ => "
+                 "x ^ (hole : ℝ)) (show (1 : ℝ) + 1 = 2 by norm_num))", "x ^ 2 = x * x")
+        + refine("hole = x * x", "(show x ^ 2 = x * x from sq x)", "x * x = x * x")
+        + "  exact rfl\n"
     )
 
 
 def test_nat_and_int_golden() -> None:
     assert lean("nat", "nat: a * 1 + 0 == a", eq.Proof.chain(["add_zero -> 1", "mul_one -> 1"]), "nat") == (
         "theorem thm_nat (a : ℕ) :\n    a * 1 + 0 = a := by\n"
-        "  conv => enter [1]; rw [(show a * 1 + 0 = a * 1 from add_zero (a * 1))]\n"
-        "  conv => enter [1]; rw [(show a * 1 = a from mul_one a)]\n"
+        + refine("hole = a", "(show a * 1 + 0 = a * 1 from add_zero (a * 1))", "a * 1 = a", "ℕ")
+        + refine("hole = a", "(show a * 1 = a from mul_one a)", "a = a", "ℕ")
+        + "  exact rfl\n"
     )
     assert lean("int", "int: (a + b * 2) % 2 == a % 2", eq.Proof.chain(["add_mul_mod_self -> 1"]), "int") == (
         "theorem thm_int (a b : ℤ) :\n    (a + b * 2) % 2 = a % 2 := by\n"
-        "  conv => enter [1]; rw [(show (a + b * 2) % 2 = a % 2 from Int.add_mul_emod_self)]\n"
+        + refine("hole = a % 2", "(show (a + b * 2) % 2 = a % 2 from Int.add_mul_emod_self)", "a % 2 = a % 2", "ℤ")
+        + "  exact rfl\n"
     )
 
 
@@ -121,17 +150,23 @@ def test_int_power_exponent_is_a_nat_term() -> None:
     text = lean("ip", "int: x ** 2 == x ** 1 * x", eq.Proof.chain(["int_add <- 3 with A := 1", "pow_succ -> 1"]), "int")
     assert text == (
         "theorem thm_ip (x : ℤ) :\n    x ^ 2 = x ^ 1 * x := by\n"
-        "  conv => enter [1]; rw [(show x ^ 2 = x ^ (1 + 1) by norm_num)]\n"
-        "  conv => enter [1]; rw [(show x ^ (1 + 1) = x ^ 1 * x from pow_succ ..)]\n"
+        # the hole goes into the exponent, a ℕ term: a ℕ hole, the exponent equation stated over ℕ
+        + refine("x ^ hole = x ^ 1 * x", "(show (2 : ℕ) = 1 + 1 by norm_num)", "x ^ (1 + 1) = x ^ 1 * x", "ℕ")
+        + refine("hole = x ^ 1 * x", "(show x ^ (1 + 1) = x ^ 1 * x from pow_succ ..)", "x ^ 1 * x = x ^ 1 * x", "ℤ")
+        + "  exact rfl\n"
     )
     with pytest.raises(eq.exporters.lean.ExportError, match="ℕ exponent"):  # type: ignore[attr-defined]
         lean("iv", "int: x ** y == x ** y", None, "int")
 
 
-def test_int_closing_after_rewrite_tolerates_rfl() -> None:
-    # over ℤ, rfl may already close a numeral goal: the closing tactic is chained with <;>
+def test_int_numeral_goal_is_closed_by_our_own_tactic() -> None:
+    # over ℤ, `conv`'s rfl used to close `2 * 3 = 6` behind our back; `refine` leaves it, and norm_num closes it
     text = lean("int3", "int: 2 * 3 == 6 + 0", eq.Proof.chain(["add_zero -> 4"]), "int")
-    assert "<;> norm_num" in text
+    assert text == (
+        "theorem thm_int3 :\n    (2 : ℤ) * 3 = 6 + 0 := by\n"
+        + refine("2 * 3 = hole", "(show (6 : ℤ) + 0 = 6 from add_zero (6 : ℤ))", "(2 : ℤ) * 3 = 6", "ℤ")
+        + "  norm_num\n"
+    )
 
 
 def test_rpow_rule_with_literal_exponent_is_bridged() -> None:
@@ -239,7 +274,8 @@ def test_generated_theorems_export_well_formed(generated: list[ExportItem], tmp_
         names += re.findall(r"^theorem (\S+)", text, flags=re.M)
         for block in text.split("\ntheorem ")[1:]:
             assert ":= by\n  " in block
-    assert names == report.exported and len(set(names)) == len(names)
+    # the theorems live in the rule set's namespace: Lean's (and LeanDojo's) name is the qualified one
+    assert [f"EquationsDefault.{n}" for n in names] == report.exported and len(set(names)) == len(names)
     assert all(_LEAN_NAME.match(n) for n in names)
 
 
@@ -320,5 +356,7 @@ def test_check_lean_reports_failures_per_theorem(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("PATH", str(bindir))
     monkeypatch.setenv("EQUATIONS_LEAN_PROJECT", str(project))
     check_lean(report, out)
-    assert report.checked and report.failures == {"thm_b": f"line {line}: unknown identifier 'mul_one'"}
+    # named as Lean names it (namespace included), the same name report.exported lists
+    assert report.checked
+    assert report.failures == {"EquationsDefault.thm_b": f"line {line}: unknown identifier 'mul_one'"}
     assert report.accepted == 1
