@@ -80,6 +80,8 @@ class OnlineConfig:
     learner: LearnerConfig = field(default_factory=LearnerConfig)
     supervised: tuple[str, ...] = ()
     """Pairs files or dataset folders mixed into the trainer's batches (``learner.supervised_fraction``)."""
+    baseline: str | None = None
+    """An ``equations evaluate`` results file of the non-learned prover on the same theorems, drawn in the plot."""
     supervised_limit: int = 4000
     """At most this many supervised pairs are prepared (preparing costs time on the trainer)."""
 
@@ -237,9 +239,11 @@ def train_tasks(held_out_fraction: float = 0.2, seed: int = 0) -> tuple[list[Any
     return list(kept), list(held)
 
 
-def plot_progress(out: Path) -> None:
+def plot_progress(out: Path, baseline: str | Path | None = None) -> None:
     """Redraw ``progress.png`` from ``metrics.jsonl``: cumulative proved fraction of the train split and the
-    losses over wall-clock minutes."""
+    losses over wall-clock minutes. With ``baseline`` (an ``equations evaluate`` results file of the same
+    theorems), also the fraction that baseline proves of the theorems the run has searched so far: the fair
+    reference while the run has not yet visited every theorem."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -247,6 +251,16 @@ def plot_progress(out: Path) -> None:
 
     t_s: list[float] = []
     frac: list[float] = []
+    ref: list[float] = []
+    base: dict[str, bool] = {}
+    if baseline is not None:
+        for line in Path(baseline).read_text().splitlines():
+            if line.strip():
+                r = json.loads(line)
+                base[str(r["id"])] = bool(r.get("proved"))
+    seen: set[str] = set()
+    ref_proved = 0
+    total = 0
     t_l: list[float] = []
     pl: list[float] = []
     cl: list[float] = []
@@ -260,15 +274,25 @@ def plot_progress(out: Path) -> None:
         if m.get("kind") == "search":
             t_s.append(m["t"] / 60)
             frac.append(m["cumulative_fraction"])
+            if m["cumulative_proved"]:
+                total = round(m["cumulative_proved"] / max(m["cumulative_fraction"], 1e-12))
+            if m["id"] not in seen:
+                seen.add(m["id"])
+                ref_proved += base.get(m["id"], False)
+            ref.append(ref_proved)
         elif m.get("kind") == "train" and m.get("chunk_steps"):
             t_l.append(m["t"] / 60)
             pl.append(m["policy_loss"])
             cl.append(m["critic_loss"])
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.6))
-    a1.plot(t_s, frac, color="tab:green")
+    a1.plot(t_s, frac, color="tab:green", label="learned (this run), cumulative")
+    if base and total:
+        a1.plot(t_s, [r / total for r in ref], color="tab:gray", linestyle="--",
+                label="non-learned, one attempt, same theorems")
+        a1.legend(loc="upper left", fontsize=8)
     a1.set_xlabel("minutes")
     a1.set_ylabel("cumulative proved fraction (train split)")
-    a1.set_ylim(0, max(0.05, max(frac, default=0) * 1.15))
+    a1.set_ylim(0, max(0.05, max([*frac, *(r / max(1, total) for r in ref)], default=0) * 1.15))
     a1.grid(alpha=0.3)
     a2.plot(t_l, pl, label="policy", color="tab:blue")
     a2.plot(t_l, cl, label="critic", color="tab:orange")
@@ -426,7 +450,7 @@ def run_online(cfg: OnlineConfig, out: str | Path, address: str | None = None,
                 ray.get(trainer.save.remote(str(outp / CHECKPOINT)))
                 last_ckpt = now
             if now - last_plot >= cfg.plot_seconds:
-                plot_progress(outp)
+                plot_progress(outp, cfg.baseline)
                 last_plot = now
         ray.get(train_ref)
         ray.get(trainer.save.remote(str(outp / CHECKPOINT)))
@@ -439,7 +463,7 @@ def run_online(cfg: OnlineConfig, out: str | Path, address: str | None = None,
              "cumulative_fraction": round(result.proved_fraction, 4)})
         metrics.close()
         proofs.close()
-        plot_progress(outp)
+        plot_progress(outp, cfg.baseline)
     finally:
         if started:
             ray.shutdown()

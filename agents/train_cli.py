@@ -38,6 +38,8 @@ def configure_online(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", default=None, dest="theorem_set",
                    help="a file of theorems to train on (one a line) instead of the Identities train split")
     p.add_argument("--max-searches", type=int, default=None, help="stop after this many searches (default: none)")
+    p.add_argument("--baseline", default=None,
+                   help="an `equations evaluate` results file of the non-learned prover, drawn in progress.png")
     p.add_argument("--budget", type=int, default=500, help="expansions per search")
     p.add_argument("--max-seconds", type=float, default=60.0, help="wall-clock limit per search")
     p.add_argument("--prune", action="store_true", help="numeric pruning in every search (see `prove --help`)")
@@ -72,6 +74,7 @@ def cmd_online(args: argparse.Namespace) -> int:
     cfg = OnlineConfig(minutes=args.minutes, rules=args.rules, preset=args.preset, init=init, provers=args.provers,
                        budget=args.budget, max_seconds=args.max_seconds, sample_params=not args.fixed_params,
                        prune=args.prune, theorems=args.theorem_set, max_searches=args.max_searches,
+                       baseline=args.baseline,
                        reload_seconds=args.reload_seconds, seed=args.seed, supervised=tuple(args.data),
                        learner=LearnerConfig(batch_size=args.batch_size, lr=args.lr, queue_size=args.queue_size,
                                              supervised_fraction=args.supervised_fraction, seed=args.seed))

@@ -26,7 +26,11 @@ obs, info = env.reset(seed=0)
 obs, reward, terminated, truncated, info = env.step(0)
 thm = eq.parse("x + 0 == x")
 assert eq.check_proof(thm, eq.Proof.chain(["add_zero -> 1"]), eq.load_rules("default"))
-print("import, gym.make, step, check_proof: ok")
+import importlib.resources as resources
+
+model = resources.files("equations.agents") / "data" / "model"
+assert (model / "model.safetensors").is_file() and (model / "config.json").is_file(), "bundled model missing"
+print("import, gym.make, step, check_proof, bundled model files: ok")
 PY
 "$BIN/equations" --help >/dev/null
 "$BIN/equations" rules | tail -n 3
