@@ -1,4 +1,5 @@
-"""``equations export``: datasets (or JSONL files of theorems with proofs) to Coq, Lean 4 and LeanDojo JSON.
+"""``equations export`` and ``equations import-mathlib``: datasets (or JSONL files of theorems with proofs) to Coq,
+Lean 4 and LeanDojo JSON; Lean 4 sources (Mathlib) to rule files.
 
     equations export --to coq|lean|leandojo IN OUT [--check] [--per-file K] [--limit N] [--rule-check]
 
@@ -49,6 +50,56 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(fn=cmd_export)
 
+    p = subparsers.add_parser(
+        "import-mathlib", help="import Mathlib lemmas (Lean 4 sources) as rule files plus the Lean table",
+        description="Read the theorems/lemmas of a directory of Lean 4 sources (or of a bare git directory at "
+                    "--rev), keep those our language states, check each numerically, and write "
+                    "mathlib_<type>.rules and mathlib_<type>.lean.tsv under --out.")
+    p.add_argument("src", metavar="SRC_DIR", help="directory of .lean files (or a bare git directory with --rev)")
+    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("--rev", help="commit to read when SRC_DIR is a bare git directory")
+    p.add_argument("--under", action="append", default=argparse.SUPPRESS,
+                   help="with --rev: only files under this path (repeatable)")
+    p.add_argument("--points", type=int, default=20, help="sample points of the numeric soundness check")
+    p.set_defaults(fn=cmd_import_mathlib)
+
+
+def cmd_import_mathlib(args: argparse.Namespace) -> int:
+    """``equations import-mathlib``: the import, its files, and the table-8 summary on stdout."""
+    from equations.cli import UsageError
+
+    from .mathlib_import import git_files, import_files, lean_files, summary, write_output
+
+    src = Path(args.src)
+    under: list[str] = getattr(args, "under", [])
+    if not src.exists():
+        raise UsageError(f"{src}: no such directory")
+    if args.points < 1:
+        raise UsageError("--points must be at least 1")
+    if args.rev:
+        files = git_files(src, args.rev, under)
+        source = f"{src.name} at {args.rev}"
+    else:
+        if under:
+            raise UsageError("--under needs --rev (a bare git directory)")
+        files = lean_files(src)
+        source = src.name
+    try:
+        report = import_files(files, n_points=args.points)
+    except ValueError as err:
+        raise UsageError(str(err).splitlines()[0]) from None
+    except OSError as err:
+        raise UsageError(f"reading {src} failed: {err.strerror or err}") from None
+    if report.files == 0:
+        raise UsageError(f"{src}: no .lean files")
+    try:
+        written = write_output(report, Path(args.out), source)
+    except OSError as err:
+        raise UsageError(f"writing under {args.out} failed: {err.strerror or err}") from None
+    print(summary(report))
+    print("wrote " + (", ".join(str(p) for p in written) or "nothing (no rule kept)"))
+    return 0
+
 
 def _records(path: Path) -> Iterator[dict[str, Any]]:
     from equations.cli import UsageError, read_proof_records
@@ -88,9 +139,16 @@ def _load(name: str) -> RuleSet:
     from equations.cli import UsageError
 
     try:
-        return load_rules(name)
+        rules = load_rules(name)
     except (OSError, ValueError) as err:
         raise UsageError(f"cannot load rule set {name!r}: {err}") from None
+    # a rule file written by `equations import-mathlib` carries its Lean table beside it
+    table = Path(name.removesuffix(".rules") + ".lean.tsv")
+    if name.endswith(".rules") and table.is_file():
+        from .lean import use_lean_table
+
+        use_lean_table(rules, table)
+    return rules
 
 
 def cmd_export(args: argparse.Namespace) -> int:

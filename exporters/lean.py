@@ -252,8 +252,28 @@ def pinned_names() -> dict[str, NameInfo]:
     return out
 
 
+#: tables of rule sets imported from Mathlib (``equations import-mathlib``), by rule set version: such a set's
+#: rules are proved by the lemmas they were imported from, under the same names
+_IMPORTED: dict[str, dict[str, LeanRule]] = {}
+
+
+def use_lean_table(rules: RuleSet, path: Path) -> None:
+    """Prove the rules of ``rules`` with the table at ``path`` (the ``.lean.tsv`` an import writes beside its
+    rules file; same columns as ``data/lean/mathlib_<set>.tsv``, extra columns ignored)."""
+    table: dict[str, LeanRule] = {}
+    for row in _rows(Path(path)):
+        flags = row[2].split(",") if len(row) > 2 else []
+        table[row[0]] = LeanRule(row[0], row[1], "rpow" in flags)
+    _IMPORTED[rules.version] = table
+
+
 def _lean_rule(rule: Rule, rules: RuleSet) -> LeanRule:
     """The table entry for ``rule``, or ExportError naming the reason it has none."""
+    imported = _IMPORTED.get(rules.version)
+    if imported is not None:
+        if rule.id not in imported:
+            raise ExportError(f"unmapped rule {rule.id}: not in the imported table of {rules.name}", rule.id)
+        return imported[rule.id]
     # a set without tables of its own (``paper``, a subset, a user file) uses those of its domain's bundled
     # set, for the rules stated there identically (checked below)
     set_name = rules.name if rules.name in BUNDLED else DOMAIN_SET.get(rule.domain, "")
@@ -932,6 +952,7 @@ __all__ = [
     "rule_check_text",
     "template_entries",
     "unmapped_rules",
+    "use_lean_table",
     "write_lean",
     "write_project",
 ]

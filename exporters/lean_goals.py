@@ -30,8 +30,11 @@ RELATIONS = {"=": "eq", "≠": "ne", "<": "lt", "≤": "le", ">": "gt", "≥": "
 _BIN = {"+": ("add", 65), "-": ("sub", 65), "*": ("mul", 70), "/": ("div", 70), "%": ("mod", 70)}
 MAX = 1024
 
-_TOKEN = re.compile(r"\s*(?:(?P<num>\d+)|(?P<ident>[A-Za-z_][A-Za-z0-9_'₀-₉]*(?:\.[A-Za-z_][A-Za-z0-9_'₀-₉]*)*)"
-                    r"|(?P<field>\.(?:gcd|lcm)\b)|(?P<sym>⁻¹|[-+*/%^()|√=≠<≤>≥∣π]))")
+# identifiers may use Greek letters (Mathlib's ``ε``, ``α``) except ``λ`` and ``π``; ``:`` and the type
+# symbols serve the ascriptions of Lean source (``(2 : ℝ)``), read by the statement importer
+_ID = r"[A-Za-z_α-κμ-ορ-ω][A-Za-z0-9_'₀-₉α-κμ-ορ-ω!?]*"
+_TOKEN = re.compile(rf"\s*(?:(?P<num>\d+)|(?P<ident>{_ID}(?:\.{_ID})*)"
+                    r"|(?P<field>\.(?:gcd|lcm)\b)|(?P<sym>⁻¹|:(?!=)|[-+*/%^()|√=≠<≤>≥∣πℝℕℤ]))")
 
 
 class UntranslatableGoal(ValueError):
@@ -99,9 +102,28 @@ class _Parser:
                 lhs = make(op, lhs, self.expr(p + 1))
             elif tok == "^" and 80 >= min_prec:
                 self.take()
-                lhs = make("pow", lhs, self.expr(80))
+                lhs = self.power(lhs, self.exponent())
             else:
                 return lhs
+
+    def exponent(self) -> Expr:
+        """The right operand of ``^`` (a hook: the importer notes whether it is a ℕ or a real exponent)."""
+        return self.expr(80)
+
+    def power(self, base: Expr, exponent: Expr) -> Expr:
+        return make("pow", base, exponent)
+
+    def ascription(self, e: Expr, typ: str) -> Expr:
+        """``(e : T)``: a goal view never shows one; the importer accepts its own type (a numeral's type)."""
+        raise UntranslatableGoal(f"a type ascription ({typ})")
+
+    def function(self, tok: str) -> str | None:
+        """Our operator for a unary function name of Lean (``Real.exp`` -> ``exp``), or None."""
+        return FUNCS.get(tok)
+
+    def variable(self, tok: str) -> Expr | None:
+        """Our variable for a Lean name in scope, or None."""
+        return var(_our_name(tok), self.domain) if tok in self.variables else None
 
     def prefix(self) -> Expr:
         if self.peek() == "-":
@@ -111,9 +133,10 @@ class _Parser:
 
     def application(self) -> Expr:
         tok = self.peek()
-        if tok in FUNCS:
+        fn = self.function(tok) if tok is not None else None
+        if fn is not None:
             self.take()
-            return make(FUNCS[tok], self.argument())
+            return make(fn, self.argument())
         if tok in ("gcd", "lcm", "Nat.gcd", "Nat.lcm"):
             self.take()
             a = self.argument()
@@ -140,6 +163,9 @@ class _Parser:
             return num(int(tok))
         if tok == "(":
             e = self.expr(0)
+            if self.peek() == ":":
+                self.take()
+                e = self.ascription(e, self.take())
             self.take(")")
             return e
         if tok == "|":
@@ -151,10 +177,12 @@ class _Parser:
         if tok in ("π", "Real.pi"):
             return PI
         head, _, field = tok.rpartition(".")
-        if field in ("gcd", "lcm") and head in self.variables:  # `a.gcd b`: generalized field notation
-            return make(field, var(_our_name(head), self.domain), self.argument())
-        if tok in self.variables:
-            return var(_our_name(tok), self.domain)
+        receiver = self.variable(head) if field in ("gcd", "lcm") and head else None
+        if receiver is not None:  # `a.gcd b`: generalized field notation
+            return make(field, receiver, self.argument())
+        v = self.variable(tok)
+        if v is not None:
+            return v
         if tok.startswith("."):
             raise UntranslatableGoal(f"unexpected {tok!r}")
         raise UntranslatableGoal(f"{tok!r} is not a variable of the goal nor a function of ours")
@@ -198,4 +226,8 @@ def parse_goal_state(text: str, domain: str | None = None) -> Theorem:
     return Theorem(prop(lines[-1][2:]), tuple(prop(h) for h in hyp_texts), dom)
 
 
-__all__ = ["UntranslatableGoal", "parse_goal_state"]
+#: the term and relation parser (Lean's precedences), shared with the Mathlib importer
+#: (:mod:`.mathlib_import`), which subclasses its hooks for source text
+LeanTermParser = _Parser
+
+__all__ = ["LeanTermParser", "UntranslatableGoal", "parse_goal_state"]
