@@ -101,7 +101,8 @@ def run_task(args: tuple[Task, EvalConfig]) -> dict[str, Any]:
     thm = eq.parse(task.text)
     record: dict[str, Any] = {"id": task.id, "category": task.category, "theorem": task.text, "proved": False,
                               "attempts": 0, "proof_size": None, "proof_depth": None, "expansions": 0,
-                              "seconds": 0.0, "budget": cfg.budget, "policy": cfg.policy, "prune": cfg.prune,
+                              "seconds": 0.0, "budget": cfg.budget, "policy": cfg.policy, "rules": cfg.rules,
+                              "prune": cfg.prune,
                               "timed_out": False,
                               "max_seconds": cfg.max_seconds}
     t0 = time.perf_counter()

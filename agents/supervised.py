@@ -65,7 +65,8 @@ def _generators(sub: str = "") -> Any:
 
 def read_pairs(source: str | Path | Sequence[str | Path]) -> list[dict[str, str]]:
     """(goal, tactic) pairs from ``pairs-*.jsonl`` files, dataset shards (``shard-*.jsonl`` records with
-    ``steps``), or a dataset folder (pairs files preferred; ``pairs/`` and ``data/``, or the older layout with
+    ``steps``), proof records (``equations evaluate`` results: the steps of each proof found), or a dataset
+    folder (pairs files preferred; ``pairs/`` and ``data/``, or the older layout with
     both next to ``manifest.json``: :func:`equations.generators.dataset.pair_files`)."""
     dataset = _generators("dataset")
     read_records, supervised_pairs = dataset.read_records, dataset.supervised_pairs
@@ -92,9 +93,25 @@ def read_pairs(source: str | Path | Sequence[str | Path]) -> list[dict[str, str]
                 rec = json.loads(line)
                 if "steps" in rec:
                     pairs.extend(supervised_pairs(rec))
+                elif "theorem" in rec:  # proof records: evaluate results (proved or not), proofs.jsonl
+                    if rec.get("proof") is not None and rec.get("proved", True):
+                        pairs.extend(_proof_record_pairs(rec))
                 else:
                     pairs.append({"id": str(rec.get("id", "")), "goal": rec["goal"], "tactic": rec["tactic"]})
     return pairs
+
+
+def _proof_record_pairs(rec: dict[str, Any]) -> list[dict[str, str]]:
+    """The steps of a ``{"theorem", "proof", "rules"?}`` record (``equations evaluate`` results, an online
+    run's ``proofs.jsonl``), replayed with its bundled rule set (default: ``default``)."""
+    from .proofs import proof_steps
+
+    rules = eq.load_rules(rec.get("rules") or "default") if not str(rec.get("rules", "")).endswith(".rules") \
+        else eq.load_rules(rec["rules"])
+    thm = eq.parse(rec["theorem"])
+    proof = eq.Proof.from_dict(rec["proof"]) if isinstance(rec["proof"], dict) else eq.Proof.from_json(rec["proof"])
+    rid = str(rec.get("id", ""))
+    return [{"id": rid, "goal": str(g), "tactic": str(t)} for g, t in proof_steps(thm, proof, rules)]
 
 
 def generate_pairs(n: int, seed: int = 0, rules: str = "default", **walk: Any) -> list[dict[str, str]]:

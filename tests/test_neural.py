@@ -330,3 +330,14 @@ def test_cli_train_then_prove_with_the_checkpoint(tmp_path: Path, capsys: pytest
     assert "proved x*1 == x: 1 steps" in capsys.readouterr().out
     assert main(["prove", "x + 0 == x", "--policy", f"neural:{tmp_path / 'missing'}"]) == 2
     assert main(["prove", "x + 0 == x", "--checkpoint", str(out)]) == 2  # --checkpoint without --policy neural
+
+
+def test_read_pairs_from_proof_records(tmp_path: Path) -> None:
+    """Evaluate results and online proofs.jsonl are training data: the steps of each proof found."""
+    recs = [{"id": "a", "theorem": "x*1 + 0 == x", "proved": True, "rules": "paper",
+             "proof": eq.Proof.chain(["add_zero -> 1", "mul_one -> 1"]).to_dict()},
+            {"id": "b", "theorem": "sin(x) == x", "proved": False}]
+    path = tmp_path / "results.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    assert sv.read_pairs(path) == [{"id": "a", "goal": "x*1 + 0 == x", "tactic": "add_zero -> 1"},
+                                   {"id": "a", "goal": "x*1 == x", "tactic": "mul_one -> 1"}]
