@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 import equations as eq
+from equations.atomic import write_atomic
 
 from .model import Batch, ModelConfig, PolicyCritic, autocast, collate, default_device, preset, split_logits
 from .policy import Suggestion, sample_without_replacement, softmax
@@ -100,21 +101,8 @@ class NeuralAgent:
 
     def outcome(self, thm: eq.Theorem, tactic: eq.Tactic) -> tuple[tuple[eq.Theorem | None, ...], float] | None:
         """``(subgoals with None for those that close, size score)`` of applying ``tactic``, or ``None``
-        when it does not apply. The size score (stage 2's base) is the heuristic's."""
-        rules = self.rules
-        try:
-            subs = eq.apply(thm, tactic, rules)
-        except eq.InvalidTactic:
-            return None
-        out: list[eq.Theorem | None] = []
-        open_size = 0
-        for sg in subs:
-            if eq.is_closed(sg, rules):
-                out.append(None)
-            else:
-                out.append(sg)
-                open_size += sg.goal.size
-        return tuple(out), (thm.goal.size - open_size) / self.scale
+        when it does not apply: the heuristic's (stage 2's base)."""
+        return self.heuristic.outcome(thm, tactic)
 
     # --- inference ---------------------------------------------------------------------------------
 
@@ -233,16 +221,7 @@ class NeuralAgent:
 
 
 def write_json_atomic(path: Path, obj: Any) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(obj, f, indent=1)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, json.dumps(obj, indent=1))
 
 
 def read_manifest(path: str | Path) -> dict[str, Any]:

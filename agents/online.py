@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import equations as eq
+from equations.atomic import write_atomic
 
 from .learner import LearnerConfig
 
@@ -89,17 +90,6 @@ class OnlineConfig:
         d = asdict(self)
         d["supervised"] = list(self.supervised)
         return d
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # --- actors (plain classes; wrapped with ray.remote when the run starts) ------------------------------------
@@ -331,7 +321,7 @@ def run_online(cfg: OnlineConfig, out: str | Path, address: str | None = None,
     elif not resume:
         for name in (METRICS, PROOFS):
             (outp / name).unlink(missing_ok=True)
-    _atomic_write(outp / "config.json", (json.dumps({**cfg.to_dict(), "resumed_from": resumed_from,
+    write_atomic(outp / "config.json", (json.dumps({**cfg.to_dict(), "resumed_from": resumed_from,
                                                      "address": address}, indent=1) + "\n").encode())
     rules = eq.load_rules(cfg.rules)
     if cfg.theorems is not None:

@@ -178,6 +178,24 @@ class EnumerationPolicy:
             self._static[key] = v
         return v
 
+    def outcome(self, thm: eq.Theorem, tactic: eq.Tactic) -> tuple[tuple[eq.Theorem | None, ...], float] | None:
+        """``(subgoals with None for those that close, size score)`` of applying ``tactic``, or ``None`` when
+        it does not apply. The size score is ``(size(goal) - sizes of the open subgoals) / scale``."""
+        rules = self.rules
+        try:
+            subs = eq.apply(thm, tactic, rules)
+        except eq.InvalidTactic:
+            return None
+        out: list[eq.Theorem | None] = []
+        open_size = 0
+        for sg in subs:
+            if eq.is_closed(sg, rules):
+                out.append(None)
+            else:
+                out.append(sg)
+                open_size += sg.goal.size
+        return tuple(out), (thm.goal.size - open_size) / self.scale
+
     def _one(self, thm: eq.Theorem, params: SearchParams, rng: random.Random) -> list[Suggestion]:
         rules = self.rules
         tactics = eq.applicable(thm, rules, max_per_triple=self.max_per_triple)
@@ -188,22 +206,12 @@ class EnumerationPolicy:
             tactics = [tactics[i] for i in sorted(order[: self.prefilter])]
         cands: list[tuple[Any, tuple[Any, ...]]] = []
         scores: list[float] = []
-        base = thm.goal.size
         for tac in tactics:
-            try:
-                subs = eq.apply(thm, tac, rules)
-            except eq.InvalidTactic:
+            res = self.outcome(thm, tac)
+            if res is None:
                 continue
-            out: list[eq.Theorem | None] = []
-            open_size = 0
-            for s in subs:
-                if eq.is_closed(s, rules):
-                    out.append(None)
-                else:
-                    out.append(s)
-                    open_size += s.goal.size
-            cands.append((tac, tuple(out)))
-            scores.append((base - open_size) / self.scale)
+            cands.append((tac, res[0]))
+            scores.append(res[1])
         if not cands:
             return []
         if self.prior == "uniform":

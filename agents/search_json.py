@@ -41,12 +41,11 @@ closed automatically; ``minimal`` used by the minimal proof of the root.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import equations as eq
+from equations.atomic import write_atomic
 
 from .graph import Edge, Hypergraph, Node
 from .proofs import minimal_proofs
@@ -159,21 +158,7 @@ def save_search(path: str | Path, search: HTPS[Any] | ProofResult, rules: eq.Rul
                 objective: str = "size") -> Path:
     """Write :func:`to_json` to ``path`` atomically (a temporary file in the same folder, renamed into
     place), so a viewer polling a run directory never reads half a file. Returns the path."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    text = to_json(search, rules, objective)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out
+    return write_atomic(path, to_json(search, rules, objective))
 
 
 def search_file_name(theorem_id: str) -> str:

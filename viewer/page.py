@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
-import tempfile
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import equations as eq
+from equations.atomic import write_atomic
 
 from .load import Loaded, ViewerError
 from .tree import latex_of, proof_tree, resolve_rules
@@ -195,16 +194,4 @@ def page_for(loaded: Loaded, rules: str | None = None, title: str | None = None,
 def write_page(path: str | Path, text: str) -> Path:
     """Write a page atomically (a temporary file in the same folder, renamed into place): a browser
     reloading it, or a server serving it, never sees half a page."""
-    out = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=out.parent if str(out.parent) else ".", prefix=f".{out.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out
+    return write_atomic(path, text)
