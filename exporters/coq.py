@@ -30,6 +30,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from equations import Expr, ProofError, Rule, RuleSet, Theorem, exact_value, load_rules, make, num, var
+from equations.atomic import write_atomic
 
 from .common import REJECTED, ExportItem, ExportReport, identifier
 from .coq_check import compile_blocks, compile_preamble
@@ -287,7 +288,7 @@ def write_coq(items: Iterable[ExportItem], out_dir: Path, rules: RuleSet, *, per
     for fname, text in preamble_files().items():
         target = out_dir / fname
         if not target.exists() or target.read_text() != text:
-            _write_atomic(target, text)
+            write_atomic(target, text)
     (out_dir / "_CoqProject").write_text('-Q . ""\n')
     batch: list[tuple[str, str]] = []
     domain = rules.domain
@@ -301,7 +302,7 @@ def write_coq(items: Iterable[ExportItem], out_dir: Path, rules: RuleSet, *, per
         if not batch:
             return
         path = out_dir / f"{stem}_{tag}_{index:04d}.v"
-        _write_atomic(path, file_header(domain) + "\n" + "\n\n".join(b for _, b in batch) + "\n")
+        write_atomic(path, file_header(domain) + "\n" + "\n\n".join(b for _, b in batch) + "\n")
         report.files.append(path)
         index += 1
         batch = []
@@ -321,12 +322,6 @@ def write_coq(items: Iterable[ExportItem], out_dir: Path, rules: RuleSet, *, per
             flush()
     flush()
     return report
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
 
 
 def check_coq(report: ExportReport, out_dir: Path, *, workers: int | None = None,

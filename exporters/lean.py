@@ -47,7 +47,6 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -55,6 +54,7 @@ from functools import cache
 from pathlib import Path
 
 from equations import Expr, ProofError, RuleSet, Theorem, load_rules
+from equations.atomic import write_atomic
 from equations.expr import make, var
 from equations.rules import Rule, bundled_rule_sets
 
@@ -730,18 +730,6 @@ def render_files(items: Iterable[ExportItem], rules: RuleSet, per_file: int = 15
         yield flush()
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 # ---------------------------------------------------------------------------------------------------------
 # the Lake project and the rule check
 # ---------------------------------------------------------------------------------------------------------
@@ -774,8 +762,8 @@ def write_project(out_dir: Path) -> list[Path]:
     out_dir = Path(out_dir)
     modules = [p.stem for p in out_dir.iterdir() if _MODULE.match(p.name)]
     toolchain, lakefile = out_dir / "lean-toolchain", out_dir / "lakefile.toml"
-    _write_atomic(toolchain, MATHLIB_PIN.toolchain + "\n")
-    _write_atomic(lakefile, lakefile_text(modules))
+    write_atomic(toolchain, MATHLIB_PIN.toolchain + "\n")
+    write_atomic(lakefile, lakefile_text(modules))
     return [lakefile, toolchain]
 
 
@@ -845,14 +833,14 @@ def write_lean(items: Iterable[ExportItem], out_dir: Path, rules: RuleSet, *, pe
     out_dir = Path(out_dir)
     if rule_check:
         path = out_dir / f"RuleCheck{file_stem(rules).removeprefix('Equations')}.lean"
-        _write_atomic(path, rule_check_text(rules))
+        write_atomic(path, rule_check_text(rules))
         report.files.append(path)
     for fname, text, spans, skipped in render_files(items, rules, per_file):
         report.skipped.update(skipped)
         if not spans:
             continue
         path = out_dir / fname
-        _write_atomic(path, text)
+        write_atomic(path, text)
         report.files.append(path)
         report.exported += [t.full_name for t, _, _ in spans]
     if report.files:

@@ -22,15 +22,14 @@ with the imported rules export under exactly the imported names.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from equations import Expr, make, num
+from equations.atomic import write_atomic
 from equations.expr import var
 from equations.printing import to_infix
 from equations.rules import Rule, RuleError, RuleSet, parse_rule
@@ -882,18 +881,6 @@ def _category(path: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", "_".join(parts)) or "imported"
 
 
-def _atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 #: the one rule every written set has without reading it from a source: reflexivity, which closes the last
 #: goal of every walk (``A0 == A0``); Lean core's ``Eq.refl`` (a constructor, so no ``theorem`` declares it)
 REFL = ("eq_refl", "Eq.refl")
@@ -918,7 +905,7 @@ def write_output(report: ImportReport, out: Path, source: str = "") -> list[Path
             lines.append(f"# {it.lean_name}  {it.file}:{it.line}")
             lines.append(str(it.rule))
         rules_path = out / f"mathlib_{d}.rules"
-        _atomic(rules_path, "\n".join(lines) + "\n")
+        write_atomic(rules_path, "\n".join(lines) + "\n")
         table = ["# rule id\tLean proof of the rule's instance\tflags\tLean name\tfile:line",
                  f"# written by `equations import-mathlib` ({source})"]
         table.append("\t".join([REFL[0], f"{REFL[1]} {{A}}", "", REFL[1], "Lean core"]))
@@ -926,7 +913,7 @@ def write_output(report: ImportReport, out: Path, source: str = "") -> list[Path
             table.append("\t".join([it.rule.id, it.template, "rpow" if it.rpow else "", it.lean_name,
                                     f"{it.file}:{it.line}"]))
         tsv = out / f"mathlib_{d}.lean.tsv"
-        _atomic(tsv, "\n".join(table) + "\n")
+        write_atomic(tsv, "\n".join(table) + "\n")
         written += [rules_path, tsv]
     return written
 
