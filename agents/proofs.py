@@ -97,17 +97,7 @@ def extract_proof(graph: Hypergraph[Any], node: Node[Any] | None = None, objecti
 
 def proof_steps(thm: eq.Theorem, proof: eq.Proof, rules: eq.RuleSet) -> list[tuple[eq.Theorem, eq.Tactic]]:
     """(goal, tactic) pairs of a proof in depth-first order (the policy's training pairs)."""
-    out: list[tuple[eq.Theorem, eq.Tactic]] = []
-    stack: list[tuple[eq.Theorem, eq.Proof]] = [(thm, proof)]
-    while stack:
-        goal, p = stack.pop()
-        out.append((goal, p.tactic))
-        subs = eq.apply(goal, p.tactic, rules)
-        for i in reversed(range(len(p.children))):
-            child = p.children[i]
-            if child is not None:
-                stack.append((subs[i], child))
-    return out
+    return [(step.goal, step.tactic) for step in eq.replay(thm, proof, rules)]
 
 
 def tactic_samples(graph: Hypergraph[G], all_solved: bool = False,

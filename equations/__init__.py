@@ -17,7 +17,7 @@ from .exact import decide, exact_value
 from .expr import PI, Expr, make, num, var
 from .parse import ParseError, parse, parse_expr, parse_prefix
 from .printing import prefix_tokens, to_infix, to_latex, to_prefix
-from .proof import Proof, ProofError, check_proof
+from .proof import Proof, ProofError, check_proof, replay
 from .rules import Rule, RuleError, RuleSet, load_rules, parse_rule, parse_rules_text
 from .tactics import InvalidTactic, Tactic, applicable, applicable_triples, apply
 from .theorem import Theorem
@@ -68,6 +68,7 @@ __all__ = [
     "parse_rule",
     "parse_rules_text",
     "prefix_tokens",
+    "replay",
     "to_infix",
     "to_latex",
     "to_prefix",

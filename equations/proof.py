@@ -1,8 +1,14 @@
-"""Proofs: trees of tactic steps, their JSON form, and the proof checker.
+"""Proofs: trees of tactic steps, their JSON form, the one replay of a proof, and the proof checker.
 
 The checker is the single authority on proofs: generators, the search, exporters and the gym
 environment all produce this format and call :func:`check_proof`. A proof step holds one tactic and one
 entry per subgoal that tactic produces: a sub-proof, or ``None`` when the subgoal closes automatically.
+
+:func:`replay` is the only place that walks a proof against a theorem (applying each tactic to the goal
+it meets): the checker, :meth:`Proof.to_dict`, dataset records, training pairs, the exporters' traces and
+the viewer are all built on it, so what a step's goal and subgoals are is decided once. The proof-editing
+helpers used by minimality checks (:func:`step_paths`, :func:`drop_step`, :func:`droppable_steps`,
+:func:`minimize`) live here too, next to the tree they edit.
 """
 
 from __future__ import annotations
@@ -77,24 +83,31 @@ class Proof(NamedTuple):
             stack.extend(c for c in reversed(p.children) if c is not None)
 
     def to_dict(self, theorem: Theorem | None = None, rules: RuleSet | None = None) -> dict[str, Any]:
-        """JSON-ready dict; with ``theorem`` and ``rules`` each step also records its goal (for humans)."""
+        """JSON-ready dict; with ``theorem`` and ``rules`` each step also records its goal (for humans).
+        Raises :class:`~equations.tactics.InvalidTactic` when a tactic does not apply."""
+        if theorem is None or rules is None:
+            return self._plain_dict()
+        # The last sub-proof first, as this method always went: of two tactics that do not apply, the one
+        # it reports stays the same.
+        steps: list[Step] = []
+        _walk(theorem, self, rules, strict=False, last_child_first=True, judge=False, steps=steps)
+        return step_dicts(steps)[0]
+
+    def _plain_dict(self) -> dict[str, Any]:
+        """The tree alone (tactics and sub-proofs), iteratively: a proof may be deeper than the stack."""
         root: dict[str, Any] = {}
-        stack: list[tuple[Proof, Theorem | None, dict[str, Any]]] = [(self, theorem, root)]
+        stack: list[tuple[Proof, dict[str, Any]]] = [(self, root)]
         while stack:
-            p, goal, d = stack.pop()
-            subgoals: list[Theorem] | None = None
-            if goal is not None and rules is not None:
-                d["goal"] = to_infix(goal.goal)
-                subgoals = apply(goal, p.tactic, rules)
+            p, d = stack.pop()
             d["tactic"] = str(p.tactic)
             subs: list[dict[str, Any] | None] = []
-            for i, c in enumerate(p.children):
+            for c in p.children:
                 if c is None:
                     subs.append(None)
                     continue
                 child: dict[str, Any] = {}
                 subs.append(child)
-                stack.append((c, subgoals[i] if subgoals and i < len(subgoals) else None, child))
+                stack.append((c, child))
             d["subproofs"] = subs
         return root
 
@@ -171,6 +184,115 @@ class Proof(NamedTuple):
         return proof
 
 
+class Step(NamedTuple):
+    """One step of a replayed proof: ``proof`` (a :class:`Proof` node: the tactic and its entries) applied
+    to ``goal`` gives ``subgoals`` (the list :func:`apply` returned, not copied). ``path`` lists the child
+    indices from the root to this step, as :class:`ProofError` does; ``parent`` is the position in the
+    replay of the step whose subgoal ``path[-1]`` this one proves (-1 for the root), so that trees can be
+    rebuilt from the steps by position instead of by path. With ``replay(..., strict=False)`` a tactic
+    that does not apply gives a step with ``invalid`` set (why) and no subgoals; :func:`replay` does not
+    descend below it."""
+
+    path: tuple[int, ...]
+    goal: Theorem
+    proof: Proof
+    subgoals: Sequence[Theorem]
+    invalid: InvalidTactic | None = None
+    parent: int = -1
+
+    @property
+    def tactic(self) -> Tactic:
+        return self.proof.tactic
+
+    def entry(self, i: int) -> Proof | None:
+        """The proof's entry for subgoal ``i``: a sub-proof, or ``None`` (also for the trailing entries a
+        proof may leave out, see :func:`check_proof`)."""
+        children = self.proof.children
+        return children[i] if i < len(children) else None
+
+    def leaves(self) -> list[tuple[int, Theorem]]:
+        """``(i, subgoal)`` for each subgoal the proof leaves to close automatically (no sub-proof)."""
+        children = self.proof.children
+        n = len(children)
+        return [(i, sub) for i, sub in enumerate(self.subgoals) if i >= n or children[i] is None]
+
+
+def replay(thm: Theorem, proof: Proof | None, rules: RuleSet, *, strict: bool = True) -> list[Step]:
+    """Every step of ``proof`` applied from ``thm``, depth first, each step before its sub-proofs and the
+    first subgoal's sub-proof before the second's (the order of :meth:`Proof.steps`); ``None`` (the empty
+    proof) has no steps.
+
+    Iterative (an explicit stack), so proofs as deep as :data:`MAX_PROOF_DEPTH` and beyond replay without
+    touching Python's recursion limit. It does not judge: leaves are not checked to close (see
+    :meth:`Step.leaves`; :func:`check_proof` does that) and the theorem is not validated. ``strict``
+    (the default): a tactic that does not apply, or a step with more entries than subgoals, raises
+    :class:`ProofError` with :func:`check_proof`'s message. ``strict=False``: the first is kept with
+    ``invalid`` set and nothing below it, the second as it is, its extra entries skipped (a viewer shows a
+    broken proof where it breaks). A step that is not a :class:`Proof` always raises :class:`ProofError`.
+    (:func:`check_proof` walks a step's sub-proofs last first: of two faulty ones it names the later.)"""
+    steps: list[Step] = []
+    if proof is not None:
+        _walk(thm, proof, rules, strict=strict, last_child_first=False, judge=False, steps=steps)
+    return steps
+
+
+def _walk(thm: Theorem, proof: Proof, rules: RuleSet, *, strict: bool, last_child_first: bool, judge: bool,
+          steps: list[Step] | None) -> None:
+    """The walk behind :func:`replay` and :func:`check_proof`, appending each step to ``steps`` (when
+    given). ``judge`` (the checker): a leaf that does not close raises :class:`ProofError`.
+    ``last_child_first`` visits a step's sub-proofs last to first: the checker has always walked so, and
+    keeps it so that of two faulty sub-proofs it names the same one as before. A plain loop rather than a
+    generator, and no :class:`Step` made for the checker: this is the generators' hot loop."""
+    stack: list[tuple[tuple[int, ...], Theorem, Proof, int]] = [((), thm, proof, -1)]
+    pop, push = stack.pop, stack.append
+    here = -1  # this step's position in ``steps``
+    while stack:
+        path, goal, p, parent = pop()
+        if not isinstance(p, Proof) or not isinstance(p.children, (tuple, list)):
+            raise ProofError(f"a proof step is a Proof(tactic, children), not {type(p).__name__}", path)
+        try:
+            subgoals = apply(goal, p.tactic, rules)
+        except InvalidTactic as err:
+            if strict:
+                raise ProofError(f"tactic '{p.tactic}' does not apply to {goal}: {err.reason}", path) from None
+            if steps is not None:
+                steps.append(Step(path, goal, p, (), err, parent))
+            continue
+        children = p.children
+        n = len(children)
+        m = len(subgoals)
+        if n > m and strict:
+            raise ProofError(f"tactic '{p.tactic}' gives {m} subgoals but the proof has {n} entries", path)
+        if steps is not None:
+            here = len(steps)
+            steps.append(Step(path, goal, p, subgoals, None, parent))
+        for i in range(m) if last_child_first else range(m - 1, -1, -1):
+            c = children[i] if i < n else None
+            if c is not None:
+                push(((*path, i), subgoals[i], c, here))
+            elif judge and not is_closed(subgoals[i], rules):
+                raise ProofError(f"subgoal {i} ({subgoals[i]}) is left open", path)
+
+
+def step_dicts(steps: Sequence[Step]) -> list[dict[str, Any]]:
+    """The :meth:`Proof.to_dict` form (with goals) of each step of a replay, by position: the first is the
+    whole proof's, and each holds its sub-proofs'. A dataset record takes both the proof's dict and every
+    step's tactic text from one replay (printing tactics is a good part of the cost). Raises the
+    :class:`~equations.tactics.InvalidTactic` of a step that does not apply; entries beyond a step's
+    subgoals (not replayed) are written without goals."""
+    made: list[dict[str, Any]] = []
+    for step in steps:  # every step comes after its parent
+        if step.invalid is not None:
+            raise step.invalid
+        n = len(step.subgoals)
+        d = {"goal": to_infix(step.goal.goal), "tactic": str(step.tactic),
+             "subproofs": [None if c is None or i < n else c.to_dict() for i, c in enumerate(step.proof.children)]}
+        if step.parent >= 0:
+            made[step.parent]["subproofs"][step.path[-1]] = d
+        made.append(d)
+    return made
+
+
 def check_proof(thm: Theorem, proof: Proof | None, rules: RuleSet) -> bool:
     """Replay ``proof`` from ``thm``; True when every step applies and every leaf subgoal is closed
     automatically. Raises :class:`ProofError` naming the failing step otherwise.
@@ -189,25 +311,67 @@ def check_proof(thm: Theorem, proof: Proof | None, rules: RuleSet) -> bool:
         if is_closed(thm, rules):
             return True
         raise ProofError(f"{thm} is not closed automatically and has no proof")
-    stack: list[tuple[Theorem, Proof, tuple[int, ...]]] = [(thm, proof, ())]
-    while stack:
-        goal, p, path = stack.pop()
-        if not isinstance(p, Proof) or not isinstance(p.children, (tuple, list)):
-            raise ProofError(f"a proof step is a Proof(tactic, children), not {type(p).__name__}", path)
-        try:
-            subgoals = apply(goal, p.tactic, rules)
-        except InvalidTactic as err:
-            raise ProofError(f"tactic '{p.tactic}' does not apply to {goal}: {err.reason}", path) from None
-        if len(p.children) > len(subgoals):
-            raise ProofError(
-                f"tactic '{p.tactic}' gives {len(subgoals)} subgoals but the proof has {len(p.children)} entries",
-                path,
-            )
-        for i, sub in enumerate(subgoals):
-            child = p.children[i] if i < len(p.children) else None
-            if child is None:
-                if not is_closed(sub, rules):
-                    raise ProofError(f"subgoal {i} ({sub}) is left open", path)
-            else:
-                stack.append((sub, child, (*path, i)))
+    _walk(thm, proof, rules, strict=True, last_child_first=True, judge=True, steps=None)
     return True
+
+
+# --- editing proofs (minimality) ---------------------------------------------------------------------------
+
+def step_paths(proof: Proof) -> Iterator[tuple[int, ...]]:
+    """Paths (child indices) of every step of a proof, in the order of :meth:`Proof.steps`."""
+    stack: list[tuple[Proof, tuple[int, ...]]] = [(proof, ())]
+    while stack:
+        p, path = stack.pop()
+        yield path
+        for i in range(len(p.children) - 1, -1, -1):
+            c = p.children[i]
+            if c is not None:
+                stack.append((c, (*path, i)))
+
+
+def drop_step(proof: Proof, path: tuple[int, ...]) -> Proof | None:
+    """The proof with the step at ``path`` removed: replaced by the proof of its first subgoal (a chain
+    loses one link) or by nothing (``None``) when that subgoal had no proof. Rebuilds only the steps on the
+    way to ``path``, without recursion (a walk's chain is as deep as it is long)."""
+    spine: list[Proof] = []
+    p = proof
+    for i in path:
+        spine.append(p)
+        child = p.children[i]
+        if child is None:
+            raise ValueError(f"no step at {path}: entry {i} is closed automatically")
+        p = child
+    new = p.children[0] if p.children else None
+    k = len(spine)
+    while k:
+        k -= 1
+        p = spine[k]
+        kids = list(p.children)
+        kids[path[k]] = new
+        new = Proof(p.tactic, tuple(kids))
+    return new
+
+
+def droppable_steps(thm: Theorem, proof: Proof, rules: RuleSet) -> list[tuple[int, ...]]:
+    """Steps whose removal still leaves a valid proof (empty for a minimal proof)."""
+    out = []
+    for path in step_paths(proof):
+        try:
+            check_proof(thm, drop_step(proof, path), rules)
+        except ProofError:
+            continue
+        out.append(path)
+    return out
+
+
+def minimize(thm: Theorem, proof: Proof, rules: RuleSet, max_rounds: int = 20) -> Proof:
+    """Remove droppable steps one at a time until none is left."""
+    for _ in range(max_rounds):
+        bad = droppable_steps(thm, proof, rules)
+        if not bad:
+            return proof
+        shorter = drop_step(proof, bad[0])
+        if shorter is None:
+            return proof
+        proof = shorter
+    return proof

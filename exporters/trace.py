@@ -3,7 +3,7 @@
 A proof in our format (:class:`equations.Proof`) only names tactics; the goals, the rule's full
 instantiation and the place of a rewrite are implicit. Exporters to Coq and Lean must write all of them
 explicitly (a lemma applied to explicit arguments, a rewrite under an explicit context), so this module
-replays the proof once through the core's :func:`equations.apply` and keeps the lot. It never judges a
+replays the proof once with the core's :func:`equations.replay` and keeps the lot. It never judges a
 proof: it runs :func:`equations.check_proof` first, so a traced proof is one the core accepts.
 """
 
@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from equations import Expr, Proof, Rule, RuleSet, Tactic, Theorem, apply, check_proof, closed_by
+from equations import Expr, Proof, Rule, RuleSet, Tactic, Theorem, check_proof, closed_by, replay
+from equations import proof as core
 
 
 class ExportError(ValueError):
@@ -106,16 +107,12 @@ def _closed(goal: Theorem, rules: RuleSet) -> Closed:
     return Closed(goal, "rule", rule=rule, bindings=_bindings(rule, Tactic(rule.id), goal.goal))
 
 
-def _step(goal: Theorem, proof: Proof, rules: RuleSet) -> Step:
-    tactic = proof.tactic
+def _step(step: core.Step, children: tuple[Node, ...], rules: RuleSet) -> Step:
+    """The traced form of one replayed step whose sub-proofs are already traced (``children``)."""
+    goal, tactic, subgoals = step.goal, step.tactic, tuple(step.subgoals)
     rule = rules[tactic.rule]
-    subgoals = tuple(apply(goal, tactic, rules))
-    children: list[Node] = []
-    for i, sub in enumerate(subgoals):
-        child = proof.children[i] if i < len(proof.children) else None
-        children.append(_closed(sub, rules) if child is None else _step(sub, child, rules))
     if tactic.direction is None:
-        return Step(goal, tactic, rule, _bindings(rule, tactic, goal.goal), (), None, None, subgoals, tuple(children))
+        return Step(goal, tactic, rule, _bindings(rule, tactic, goal.goal), (), None, None, subgoals, children)
     pos = tactic.position
     assert pos is not None
     old = goal.goal.at(pos)
@@ -124,7 +121,7 @@ def _step(goal: Theorem, proof: Proof, rules: RuleSet) -> Step:
         bindings: tuple[tuple[str, Expr], ...] = ()
     else:
         bindings = _bindings(rule, tactic, old)
-    return Step(goal, tactic, rule, bindings, position_path(goal.goal, pos), old, new, subgoals, tuple(children))
+    return Step(goal, tactic, rule, bindings, position_path(goal.goal, pos), old, new, subgoals, children)
 
 
 def trace(theorem: Theorem, proof: Proof | None, rules: RuleSet) -> Node:
@@ -132,17 +129,21 @@ def trace(theorem: Theorem, proof: Proof | None, rules: RuleSet) -> Node:
     check_proof(theorem, proof, rules)
     if proof is None:
         return _closed(theorem, rules)
-    # deep proofs (long random walks) would overflow Python's stack in a recursive replay
-    import sys
-
-    limit = sys.getrecursionlimit()
-    need = 4 * proof.depth + 200
-    if need > limit:
-        sys.setrecursionlimit(need)
-    try:
-        return _step(theorem, proof, rules)
-    finally:
-        sys.setrecursionlimit(limit)
+    # Built bottom-up from the replay's steps, without recursion: long random walks are deep proofs.
+    steps = replay(theorem, proof, rules)
+    # below[k][i]: the traced proof of subgoal i of step k, filled in by that sub-proof's step
+    below: list[list[Node | None]] = [[None] * len(s.subgoals) for s in steps]
+    node: Step | None = None
+    for k in range(len(steps) - 1, -1, -1):  # every step after its sub-proofs
+        step = steps[k]
+        done = below[k]
+        # no sub-proof: the subgoal closes automatically
+        kids = tuple(_closed(sub, rules) if c is None else c for sub, c in zip(step.subgoals, done, strict=True))
+        node = _step(step, kids, rules)
+        if step.parent >= 0:
+            below[step.parent][step.path[-1]] = node
+    assert node is not None
+    return node
 
 
 def rules_used(node: Node) -> list[str]:

@@ -1,5 +1,6 @@
 """Pieces shared by the generators: generated-theorem objects, canonical forms, seeds, rule-rarity
-sampling, the short assertion-chain prover for side conditions, and proof minimality checks."""
+sampling and the short assertion-chain prover for side conditions. (Proof minimality checks are
+:func:`equations.proof.droppable_steps`, next to the proofs they edit.)"""
 
 from __future__ import annotations
 
@@ -14,10 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from equations.closing import is_closed
 from equations.exact import decide
 from equations.expr import RESERVED, Expr
-from equations.proof import Proof, ProofError, check_proof
+from equations.proof import Proof
 from equations.rules import Rule, RuleSet, may_match, signature
 from equations.tactics import Tactic
 from equations.theorem import Theorem
@@ -240,77 +240,6 @@ class SideProver:
 
 _CLOSED: tuple[bool, Proof | None] = (True, None)
 _FAIL: tuple[bool, Proof | None] = (False, None)
-
-
-def hyps_used(proof: Proof | None, goal: Theorem, rules: RuleSet) -> set[Expr]:
-    """The hypotheses of ``goal`` that close leaves of ``proof`` (and are not closed otherwise)."""
-    from equations.tactics import apply
-
-    used: set[Expr] = set()
-    no_hyps = goal._replace(hyps=())
-    stack: list[tuple[Theorem, Proof | None]] = [(goal, proof)]
-    while stack:
-        g, p = stack.pop()
-        if p is None:
-            if g.goal in g.hyps and not is_closed(no_hyps._replace(goal=g.goal, domain=g.domain), rules):
-                used.add(g.goal)
-            continue
-        subs = apply(g, p.tactic, rules)
-        for i, s in enumerate(subs):
-            stack.append((s, p.children[i] if i < len(p.children) else None))
-    return used
-
-
-# --- minimality ------------------------------------------------------------------------------------------
-
-def step_paths(proof: Proof) -> Iterator[tuple[int, ...]]:
-    """Paths (child indices) of every step of a proof, root first."""
-    stack: list[tuple[Proof, tuple[int, ...]]] = [(proof, ())]
-    while stack:
-        p, path = stack.pop()
-        yield path
-        for i in range(len(p.children) - 1, -1, -1):
-            c = p.children[i]
-            if c is not None:
-                stack.append((c, (*path, i)))
-
-
-def drop_step(proof: Proof, path: tuple[int, ...]) -> Proof | None:
-    """The proof with the step at ``path`` removed: replaced by the proof of its first subgoal (a chain
-    loses one link) or by nothing (``None``) when that subgoal had no proof."""
-    if not path:
-        return proof.children[0] if proof.children else None
-    i = path[0]
-    kids = list(proof.children)
-    child = kids[i]
-    assert child is not None
-    kids[i] = drop_step(child, path[1:])
-    return Proof(proof.tactic, tuple(kids))
-
-
-def droppable_steps(thm: Theorem, proof: Proof, rules: RuleSet) -> list[tuple[int, ...]]:
-    """Steps whose removal still leaves a valid proof (empty for a minimal proof)."""
-    out = []
-    for path in step_paths(proof):
-        try:
-            check_proof(thm, drop_step(proof, path), rules)
-        except ProofError:
-            continue
-        out.append(path)
-    return out
-
-
-def minimize(thm: Theorem, proof: Proof, rules: RuleSet, max_rounds: int = 20) -> Proof:
-    """Remove droppable steps one at a time until none is left."""
-    for _ in range(max_rounds):
-        bad = droppable_steps(thm, proof, rules)
-        if not bad:
-            return proof
-        shorter = drop_step(proof, bad[0])
-        if shorter is None:
-            return proof
-        proof = shorter
-    return proof
 
 
 def choose_weighted(rng: random.Random, items: Sequence[Any], weights: Sequence[float]) -> Any:

@@ -49,9 +49,8 @@ from pathlib import Path
 from typing import Any
 
 from equations.printing import to_infix
-from equations.proof import Proof
+from equations.proof import Proof, replay, step_dicts
 from equations.rules import RuleSet
-from equations.tactics import apply
 from equations.theorem import Theorem
 
 from .common import Generated, derive_seed, quiet_gc
@@ -66,29 +65,11 @@ def proof_steps(thm: Theorem, proof: Proof, rules: RuleSet) -> list[dict[str, An
 def _replay(thm: Theorem, proof: Proof, rules: RuleSet) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """One replay of ``proof`` giving both its JSON form (as ``Proof.to_dict(thm, rules)``, each step with
     its goal) and its steps (see :func:`proof_steps`); records need both, and replaying is the cost."""
-    steps: list[dict[str, Any]] = []
-
-    def go(goal: Theorem, p: Proof) -> dict[str, Any]:
-        subs = apply(goal, p.tactic, rules)
-        tactic = str(p.tactic)
-        steps.append({"goal": str(goal), "tactic": tactic, "subgoals": [to_infix(s.goal) for s in subs]})
-        children = p.children
-        return {
-            "goal": to_infix(goal.goal),
-            "tactic": tactic,
-            "subproofs": [None if c is None else go(subs[i], c) if i < len(subs) else c.to_dict()
-                          for i, c in enumerate(children)],
-        }
-
-    import sys
-
-    limit = sys.getrecursionlimit()
-    if 3 * proof.depth + 100 > limit:
-        sys.setrecursionlimit(3 * proof.depth + 100)
-    try:
-        return go(thm, proof), steps
-    finally:
-        sys.setrecursionlimit(limit)
+    replayed = replay(thm, proof, rules)
+    dicts = step_dicts(replayed)
+    steps = [{"goal": str(s.goal), "tactic": d["tactic"], "subgoals": [to_infix(g.goal) for g in s.subgoals]}
+             for s, d in zip(replayed, dicts, strict=True)]
+    return dicts[0], steps
 
 
 def to_record(g: Generated, rules: RuleSet, rules_name: str | None = None, rid: str | None = None) -> dict[str, Any]:

@@ -36,7 +36,7 @@ from typing import Any
 from equations.closing import is_closed
 from equations.expr import COMPARISON_OPS, Expr, make2, num, var
 from equations.patterns import Bindings, compile_builder, match
-from equations.proof import Proof, ProofError, check_proof
+from equations.proof import Proof, ProofError, check_proof, droppable_steps
 from equations.rules import Rule, RuleSet, load_rules
 from equations.tactics import InvalidTactic, Tactic, apply
 from equations.theorem import Theorem
@@ -51,7 +51,6 @@ from .common import (
     as_range,
     canonical_key,
     derive_seed,
-    droppable_steps,
 )
 from .expressions import ExprConfig, FloatChecker, random_expression
 

@@ -35,7 +35,7 @@ import numpy as np
 
 from equations.closing import is_closed
 from equations.expr import COMPARISON_OPS, Expr, make2, num, var
-from equations.proof import Proof, ProofError, check_proof
+from equations.proof import Proof, ProofError, check_proof, replay
 from equations.rules import Rule, RuleSet, load_rules, signature
 from equations.tactics import InvalidTactic, Tactic, apply
 from equations.theorem import Theorem
@@ -746,17 +746,6 @@ class _WalkState:
 
 
 def _leaf_hyps(proof: Proof, goal: Expr, hyps: tuple[Expr, ...], gen: RandomWalkGenerator) -> list[Expr]:
-    """Hypotheses closing leaves of a side proof."""
-    out: list[Expr] = []
-    stack: list[tuple[Expr, Proof]] = [(goal, proof)]
-    while stack:
-        g, p = stack.pop()
-        subs = apply(Theorem(g, hyps, gen.domain), p.tactic, gen.rules)
-        for i, s in enumerate(subs):
-            c = p.children[i] if i < len(p.children) else None
-            if c is None:
-                if s.goal in hyps:
-                    out.append(s.goal)
-            else:
-                stack.append((s.goal, c))
-    return out
+    """Hypotheses closing leaves of a side proof (the caller only asks which: the order is immaterial)."""
+    steps = replay(Theorem(goal, hyps, gen.domain), proof, gen.rules)
+    return [s.goal for step in steps for _, s in step.leaves() if s.goal in hyps]

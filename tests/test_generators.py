@@ -22,12 +22,13 @@ from equations.generators import (
     to_record,
     write_dataset,
 )
-from equations.generators.common import SideProver, drop_step, droppable_steps, step_paths
+from equations.generators.common import SideProver
 from equations.generators.expressions import FloatChecker, PointPool, _Choice, extra_points
 
 import equations as eq
 from equations.cli import main as cli_main
 from equations.numeric import check_theorem
+from equations.proof import drop_step, droppable_steps, step_paths
 
 RULES = eq.load_rules("default")
 

@@ -53,28 +53,32 @@ def latex_of(text: str, domain: str = "real") -> str | None:
         return None
 
 
-def _as_dict(proof: eq.Proof | dict[str, Any] | Sequence[str] | None, domain: str) -> dict[str, Any] | None:
-    """The proof as a ``Proof.to_dict`` dict (goals kept when the file had them), validated."""
+def _as_dict(proof: eq.Proof | dict[str, Any] | Sequence[str] | None,
+             domain: str) -> tuple[dict[str, Any], eq.Proof] | None:
+    """The proof as a ``Proof.to_dict`` dict (goals kept when the file had them: they are shown when it
+    is not replayed) and as the :class:`equations.Proof` the replay walks, validated."""
     if proof is None:
         return None
     if isinstance(proof, eq.Proof):
-        return proof.to_dict()
+        return proof.to_dict(), proof
     if isinstance(proof, str):
         raise ViewerError("a proof is a JSON object or a list of tactics, not a string")
     if isinstance(proof, dict):
         try:
-            eq.Proof.from_dict(proof)  # shape and tactic syntax; the replay judges the rest
+            # shape and tactic syntax; the replay judges the rest (a substitution's domain included: apply
+            # checks it in the domain of the goal it meets, as the checker does)
+            return proof, eq.Proof.from_dict(proof)
         except eq.ProofError as err:
             raise ViewerError(f"malformed proof: {err}") from None
-        return proof
     if isinstance(proof, Sequence):
         tactics = [t for t in proof if isinstance(t, str)]
         if len(tactics) != len(proof):
             raise ViewerError("a proof given as a list is a list of tactic texts")
         try:
-            return eq.Proof.chain(tactics, domain).to_dict()
+            chain = eq.Proof.chain(tactics, domain)
         except eq.ProofError as err:
             raise ViewerError(f"malformed proof: {err}") from None
+        return chain.to_dict(), chain
     raise ViewerError(f"a proof is a JSON object or a list of tactics, not {type(proof).__name__}")
 
 
@@ -116,51 +120,61 @@ def proof_tree(theorem: eq.Theorem | str, proof: eq.Proof | dict[str, Any] | Seq
             nodes[parent]["kids"].append(k)
         return k
 
-    d = _as_dict(proof, domain)
+    given = _as_dict(proof, domain)
     out: dict[str, Any] = {
         "theorem": str(thm), "tex": thm.to_latex(), "domain": domain,
         "hypotheses": [eq.to_infix(h) for h in thm.hyps], "nodes": nodes, "root": None, "size": 0, "depth": 0,
         "replayed": rules is not None, "checked": False, "note": note, "closed": None,
     }
-    if d is None:
+    if given is None:
         out["closed"] = eq.closed_by(thm, rules) if rules is not None else None
         out["checked"] = out["closed"] is not None
         return out
+    d, p = given
     root = add(eq.to_infix(thm.goal), tex(thm.goal), None)
     out["root"] = root
-    # (step dict, its goal when replayed, its node)
-    stack: list[tuple[dict[str, Any], eq.Theorem | None, int]] = [(d, thm, root)]
-    while stack:
-        step, goal, k = stack.pop()
-        node = nodes[k]
-        node["tactic"] = step["tactic"]
-        subproofs: list[Any] = step.get("subproofs") or []
-        subgoals: list[eq.Theorem] | None = None
-        if goal is not None and rules is not None:
-            try:
-                subgoals = eq.apply(goal, eq.Tactic.parse(step["tactic"], domain), rules)
-            except eq.InvalidTactic as err:
-                node["error"] = f"the tactic does not apply: {err.reason}"
-        if subgoals is None:  # not replayed: the stored goals, as the file gives them
-            for child in subproofs:
+
+    def stored(step: dict[str, Any], k: int) -> None:
+        """The sub-tree of ``step`` (at node ``k``) as the file gives it: its goals, not replayed."""
+        stack = [(step, k)]
+        while stack:
+            step, k = stack.pop()
+            nodes[k]["tactic"] = step["tactic"]
+            for child in step.get("subproofs") or []:
                 if child is not None:
                     text = child.get("goal")
-                    stack.append((child, None, add(text, latex_of(text, domain) if text else None, k)))
-            continue
-        if len(subproofs) > len(subgoals):
-            node["error"] = f"the tactic gives {len(subgoals)} subgoals but the proof has {len(subproofs)} entries"
-        children: list[tuple[dict[str, Any], eq.Theorem, int]] = []
-        for i, sub in enumerate(subgoals):
-            child = subproofs[i] if i < len(subproofs) else None
-            c = add(eq.to_infix(sub.goal), tex(sub.goal), k)
-            if child is None:
+                    stack.append((child, add(text, latex_of(text, domain) if text else None, k)))
+
+    if rules is None:
+        stored(d, root)
+    else:
+        steps = eq.replay(thm, p, rules, strict=False)
+        # at[k][i]: (node, step dict) of the sub-proof of subgoal i of step k; the replay reaches a step
+        # after its parent
+        at: list[dict[int, tuple[int, dict[str, Any]]]] = []
+        for step in steps:
+            k, sd = (root, d) if step.parent < 0 else at[step.parent][step.path[-1]]
+            below: dict[int, tuple[int, dict[str, Any]]] = {}
+            at.append(below)
+            node = nodes[k]
+            if step.invalid is not None:
+                node["error"] = f"the tactic does not apply: {step.invalid.reason}"
+                stored(sd, k)  # nothing below a step that does not apply is replayed
+                continue
+            node["tactic"] = sd["tactic"]
+            subproofs: list[Any] = sd.get("subproofs") or []
+            if len(subproofs) > len(step.subgoals):
+                node["error"] = (f"the tactic gives {len(step.subgoals)} subgoals but the proof has "
+                                 f"{len(subproofs)} entries")
+            for i, sub in enumerate(step.subgoals):
+                c = add(eq.to_infix(sub.goal), tex(sub.goal), k)
+                if step.entry(i) is not None:
+                    below[i] = (c, subproofs[i])
+                    continue
                 why = eq.closed_by(sub, rules)
                 nodes[c]["closed"] = why
                 if why is None:
                     nodes[c]["error"] = "left open: it does not close automatically"
-            else:
-                children.append((child, sub, c))
-        stack.extend(reversed(children))  # depth-first, first subgoal first
     for node in reversed(nodes):  # children come after their parent
         if node["tactic"] is not None:
             node["size"] = 1 + sum(nodes[c]["size"] for c in node["kids"])
