@@ -26,7 +26,7 @@ import torch
 
 import equations as eq
 
-from .model import collate, critic_loss, policy_loss
+from .model import autocast, collate, critic_loss, policy_loss
 from .neural import NeuralAgent
 from .supervised import Data, PolicyExample, policy_example
 from .tokenizer import Encoded, TacticFeatures, UnknownToken
@@ -143,8 +143,6 @@ class Learner:
                 encs = [e.enc for e in pol] + [c[0] for c in crit]
                 tacs: list[Sequence[TacticFeatures]] = [*(e.cands for e in pol), *(() for _ in crit)]
                 batch = collate(encs, tacs, agent.vocab.pad_id).to(dev)
-                from .model import autocast
-
                 with autocast(dev):
                     crit_logits, logits = model(batch)
                 counts = batch.n_tactics[: len(pol)]

@@ -136,19 +136,21 @@ class NeuralAgent:
             rs.extend(lg.tolist() for lg in split_logits(logits, [len(t) for t in tacs]))
         return rs, values
 
-    def expand(self, goals: Sequence[eq.Theorem], temperature: float = 1.0, max_batch: int = 64
-               ) -> list[list[tuple[eq.Tactic, float, tuple[eq.Theorem | None, ...]]]]:
+    def expand(self, goals: Sequence[eq.Theorem], temperature: float = 1.0, max_batch: int = 64,
+               prefilter: int | None = None) -> list[list[tuple[eq.Tactic, float, tuple[eq.Theorem | None, ...]]]]:
         """For each goal, the kept tactics that apply, with their priors (summing to 1) and subgoals: the
-        two stages of the class docstring, all goals in one model call per ``max_batch``."""
+        two stages of the class docstring, all goals in one model call per ``max_batch``. ``prefilter``
+        overrides the agent's for this call."""
+        keep = prefilter if prefilter is not None else self.prefilter
         tactics = [self.tactics(g) for g in goals]
         rs, _ = self.corrections(goals, tactics, max_batch)
         out: list[list[tuple[eq.Tactic, float, tuple[eq.Theorem | None, ...]]]] = []
         for g, tacs, r in zip(goals, tactics, rs, strict=True):
             idx = list(range(len(tacs)))
-            if self.prefilter is not None and len(idx) > self.prefilter:
+            if keep is not None and len(idx) > keep:
                 score = [self.static(t) + x for t, x in zip(tacs, r, strict=True)]
                 order = sorted(idx, key=lambda i: -score[i])
-                idx = sorted(order[: self.prefilter])
+                idx = sorted(order[:keep])
             kept: list[tuple[eq.Tactic, tuple[eq.Theorem | None, ...]]] = []
             logits: list[float] = []
             for i in idx:
@@ -272,14 +274,7 @@ class NeuralPolicy:
         self.max_batch = max_batch
 
     def propose(self, goals: Sequence[Any], params: SearchParams, rng: random.Random) -> list[list[Suggestion]]:
-        agent = self.agent
-        saved = agent.prefilter
-        if self.top_k is not None:
-            agent.prefilter = self.top_k
-        try:
-            expanded = agent.expand(list(goals), params.temperature, self.max_batch)
-        finally:
-            agent.prefilter = saved
+        expanded = self.agent.expand(list(goals), params.temperature, self.max_batch, self.top_k)
         out: list[list[Suggestion]] = []
         for cands in expanded:
             k = params.num_samples if params.num_samples is not None else len(cands)
