@@ -19,7 +19,7 @@ from .parse import ParseError, parse, parse_expr, parse_prefix
 from .printing import prefix_tokens, to_infix, to_latex, to_prefix
 from .proof import Proof, ProofError, check_proof, replay
 from .rules import Rule, RuleError, RuleSet, load_rules, parse_rule, parse_rules_text
-from .tactics import InvalidTactic, Tactic, applicable, applicable_triples, apply
+from .tactics import InvalidTactic, Tactic, TacticGroup, TacticList, applicable, applicable_triples, apply
 from .theorem import Theorem
 
 __version__ = "0.1.0"
@@ -49,6 +49,8 @@ __all__ = [
     "RuleError",
     "RuleSet",
     "Tactic",
+    "TacticGroup",
+    "TacticList",
     "Theorem",
     "__version__",
     "applicable",

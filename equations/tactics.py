@@ -13,10 +13,11 @@ Positions index the goal's prefix decomposition: 0 is the comparison, 1 its left
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from itertools import product
+from typing import overload
 
 from .exact import MAX_BITS
 from .expr import _LITERAL_LIMIT, COMPARISON_OPS, MAX_DEPTH, MAX_LITERAL_DIGITS, Expr, domain_error, make2, num, retype
@@ -204,12 +205,35 @@ def _numeral_value(e: Expr) -> int | None:
     return None
 
 
-def _numeral(v: int, domain: str) -> Expr:
+def _check_numeral(v: int, domain: str) -> int:
     if v < 0 and domain == "nat":
         raise InvalidTactic("the result would be negative in the naturals", "arith")
     if v.bit_length() > MAX_BITS or abs(v) >= _LITERAL_LIMIT:
         raise InvalidTactic(f"the result is too large (more than {MAX_LITERAL_DIGITS} digits)", "arith")
-    return num(v)
+    return v
+
+
+def _numeral(v: int, domain: str) -> Expr:
+    return num(_check_numeral(v, domain))
+
+
+def _split(op: str, c: int, a: int, domain: str) -> int:
+    """``b`` with ``a op b == c`` (backward integer arithmetic), both operands valid literals of the
+    domain, or :class:`InvalidTactic` saying why there is none."""
+    if op == "add":
+        b = c - a
+    elif op == "sub":
+        b = a - c
+        if domain == "nat" and a < c:
+            raise InvalidTactic(f"{a} - x cannot equal {c} in the naturals", "arith")
+    else:
+        if a == 0 or c % a:
+            raise InvalidTactic(f"{c} is not {a} times an integer", "arith")
+        b = c // a
+    if domain == "nat" and b < 0:
+        raise InvalidTactic("the other operand would be negative in the naturals", "arith")
+    _check_numeral(a, domain)
+    return _check_numeral(b, domain)
 
 
 def _arith(rule: Rule, direction: str, node: Expr, tactic: Tactic, domain: str) -> Expr:
@@ -244,19 +268,8 @@ def _arith(rule: Rule, direction: str, node: Expr, tactic: Tactic, domain: str) 
     a = _numeral_value(given["A"])
     if a is None:
         raise InvalidTactic(f"rule {rule.id}: A must be an integer literal", "substitution")
-    if op == "add":
-        b = c - a
-    elif op == "sub":
-        b = a - c
-        if domain == "nat" and a < c:
-            raise InvalidTactic(f"{a} - x cannot equal {c} in the naturals", "arith")
-    else:
-        if a == 0 or c % a:
-            raise InvalidTactic(f"{c} is not {a} times an integer", "arith")
-        b = c // a
-    if domain == "nat" and b < 0:
-        raise InvalidTactic("the other operand would be negative in the naturals", "arith")
-    return make2(op, _numeral(a, domain), _numeral(b, domain))
+    b = _split(op, c, a, domain)
+    return make2(op, num(a), num(b))
 
 
 def apply(thm: Theorem, tactic: Tactic | str, rules: RuleSet) -> list[Theorem]:
@@ -390,24 +403,159 @@ def substitution_candidates(thm: Theorem, limit: int | None = None) -> list[Expr
     return out[:limit] if limit is not None else out
 
 
+class TacticGroup:
+    """One matching (rule, direction, position) of a goal and the tactics it offers, built on demand.
+
+    A rule whose pattern variables are all fixed by the match offers one tactic; a rule with free variables
+    offers one per combination of ``values`` (in :func:`itertools.product` order, at most ``count``); an
+    integer-arithmetic rule offers the literal splits that apply (``values`` already filtered)."""
+
+    __slots__ = ("count", "direction", "free", "position", "rule", "values")
+
+    def __init__(self, rule: Rule, direction: str | None, position: int, free: tuple[str, ...],
+                 values: Sequence[Expr], count: int):
+        self.rule = rule
+        self.direction = direction
+        self.position = position
+        self.free = free
+        self.values = values
+        self.count = count
+
+    def __repr__(self) -> str:
+        return f"TacticGroup({self.rule.id}, {self.direction}, {self.position}, {self.count} tactics)"
+
+    def tactic(self, k: int) -> Tactic:
+        """The ``k``-th tactic of the group (0 <= k < count)."""
+        if not 0 <= k < self.count:
+            raise IndexError(f"tactic {k} of a group of {self.count}")
+        rule, d = self.rule, self.direction
+        p = None if d is None else self.position
+        free = self.free
+        if not free:
+            return Tactic(rule.id, d, p)
+        values = self.values
+        if rule.kind == "arith":
+            return Tactic(rule.id, d, p, (("A", values[k]),))
+        n = len(values)
+        combo: list[Expr] = []
+        for _ in free:  # mixed-radix digits of k, the last variable's first (it varies fastest)
+            k, j = divmod(k, n)
+            combo.append(values[j])
+        combo.reverse()
+        return Tactic(rule.id, d, p, tuple(zip(free, combo, strict=True)))
+
+    def __iter__(self) -> Iterator[Tactic]:
+        return map(self.tactic, range(self.count))
+
+    def __len__(self) -> int:
+        return self.count
+
+
+#: values and count of a (rule, direction, position) that offers other than exactly one tactic
+_Special = tuple[Sequence[Expr], int]
+
+
+class TacticList(Sequence[Tactic]):
+    """The applicable tactics of a goal, grouped by (rule, direction, position), built only when read.
+
+    Counting costs nothing per tactic and indexing builds one: a search or policy that asks for a group's
+    first substitution never pays for the other 63. Iteration gives every tactic in the order
+    :func:`applicable` has always used; :attr:`groups` gives the structure (one :class:`TacticGroup` per
+    matching triple)."""
+
+    __slots__ = ("_groups", "_len", "_offsets", "_special", "triples")
+
+    def __init__(self, triples: list[Triple], special: dict[int, _Special]):
+        #: the matching (rule, direction, position) triples, as :func:`applicable_triples` lists them
+        self.triples = triples
+        self._special = special
+        self._len = len(triples) + sum(n - 1 for _, n in special.values())
+        self._offsets: list[int] | None = None
+        self._groups: list[TacticGroup] | None = None
+
+    @property
+    def groups(self) -> list[TacticGroup]:
+        """One group per matching triple, in order."""
+        if self._groups is None:
+            special = self._special
+            out = []
+            for i, (r, d, pos) in enumerate(self.triples):
+                values, n = special.get(i, ((), 1))
+                out.append(TacticGroup(r, d, pos, r.free_variables(d), values, n))
+            self._groups = out
+        return self._groups
+
+    def __len__(self) -> int:
+        return self._len
+
+    @overload
+    def __getitem__(self, i: int) -> Tactic: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Tactic]: ...
+
+    def __getitem__(self, i: int | slice) -> Tactic | list[Tactic]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self._len))]
+        n = self._len
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(f"tactic {i} of {n}")
+        if not self._special:
+            r, d, pos = self.triples[i]
+            return Tactic(r.id, d, None if d is None else pos)
+        offsets = self._offsets
+        if offsets is None:
+            offsets = self._offsets = [0]
+            total = 0
+            for g in self.groups:
+                total += g.count
+                offsets.append(total)
+        k = bisect_right(offsets, i) - 1
+        return self.groups[k].tactic(i - offsets[k])
+
+    def __iter__(self) -> Iterator[Tactic]:
+        special = self._special
+        for i, (r, d, pos) in enumerate(self.triples):
+            if special and i in special:
+                values, n = special[i]
+                yield from TacticGroup(r, d, pos, r.free_variables(d), values, n)
+            else:
+                yield Tactic(r.id, d, None if d is None else pos)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return len(other) == self._len and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"TacticList({self._len} tactics from {len(self.triples)} matching rules and positions)"
+
+
 def applicable(
     thm: Theorem,
     rules: RuleSet,
     candidates: Sequence[Expr] | None = None,
     max_per_triple: int = 64,
-) -> list[Tactic]:
+) -> TacticList:
     """Every applicable tactic: each (rule, direction, position) of :func:`applicable_triples`, with the
     values of free pattern variables drawn from ``candidates`` (default: subterms of the goal and
-    hypotheses), at most ``max_per_triple`` combinations each. Every returned tactic applies."""
+    hypotheses), at most ``max_per_triple`` combinations each. Every returned tactic applies.
+
+    The result is lazy (:class:`TacticList`): tactics are built when read, so listing costs about as much
+    as :func:`applicable_triples` whatever ``max_per_triple``. Integer-arithmetic splits are checked here,
+    so only those that apply are counted."""
     triples = applicable_triples(thm, rules)
     cands: Sequence[Expr] | None = candidates
     numerals: list[Expr] | None = None
-    out: list[Tactic] = []
-    for rule, d, pos in triples:
-        free = rule.free_variables(d)
-        p = None if d is None else pos
+    special: dict[int, _Special] = {}
+    empty = False
+    for i, (rule, d, pos) in enumerate(triples):
+        free = rule.free[d]
         if not free:
-            out.append(Tactic(rule.id, d, p))
             continue
         if rule.kind == "arith":
             if numerals is None:
@@ -415,21 +563,48 @@ def applicable(
                 numerals = [e for e in pool if _numeral_value(e) is not None] or [num(1)]
                 if num(1) not in numerals:
                     numerals.append(num(1))
-            for a in numerals:
-                tac = Tactic(rule.id, d, p, (("A", a),))
-                try:
-                    apply(thm, tac, rules)
-                except InvalidTactic:
-                    continue
-                out.append(tac)
+            valid = _valid_splits(thm, rules, rule, d, pos, numerals)
+            special[i] = (valid, len(valid))
+            empty = empty or not valid
             continue
         if cands is None:
             cands = substitution_candidates(thm)
-        for n, combo in enumerate(product(cands, repeat=len(free))):
-            if n >= max_per_triple:
-                break
-            out.append(Tactic(rule.id, d, p, tuple(zip(free, combo, strict=True))))
-    return out
+        n = min(max_per_triple, len(cands) ** len(free))
+        special[i] = (cands, n)
+        empty = empty or n <= 0
+    if empty:  # drop the triples that offer nothing (rare: no candidates, or no valid split)
+        kept = [i for i in range(len(triples)) if special.get(i, (None, 1))[1] > 0]
+        special = {j: special[i] for j, i in enumerate(kept) if i in special}
+        triples = [triples[i] for i in kept]
+    return TacticList(triples, special)
+
+
+def _valid_splits(thm: Theorem, rules: RuleSet, rule: Rule, d: str | None, pos: int,
+                  numerals: list[Expr]) -> list[Expr]:
+    """The literals ``a`` for which the backward arithmetic rule splits the literal at ``pos`` into
+    ``a op b`` (what :func:`apply` would accept), decided arithmetically without building the goals."""
+    goal = thm.goal
+    op = rule.arith_op
+    c = _numeral_value(goal.at(pos)) if pos < goal.size else None
+    if d != "bwd" or op is None or op == "pow" or c is None or goal.depth + 2 > MAX_DEPTH:
+        out = []  # not the common case: let apply decide
+        for e in numerals:
+            try:
+                apply(thm, Tactic(rule.id, d, None if d is None else pos, (("A", e),)), rules)
+            except InvalidTactic:
+                continue
+            out.append(e)
+        return out
+    valid = []
+    for e in numerals:
+        v = _numeral_value(e)
+        assert v is not None
+        try:
+            _split(op, c, v, thm.domain)
+        except InvalidTactic:
+            continue
+        valid.append(e)
+    return valid
 
 
 def is_numeral(e: Expr) -> bool:

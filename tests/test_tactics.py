@@ -7,6 +7,7 @@ import json
 import pytest
 from conftest import theorems
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import equations as eq
 from equations.paper import FIGURE8, FIGURE8_TACTICS
@@ -100,6 +101,62 @@ def test_every_enumerated_tactic_applies_and_round_trips(thm: eq.Theorem, rules:
     for t in tacs[:: max(1, len(tacs) // 40)]:
         eq.apply(thm, t, rules)
         assert eq.Tactic.parse(str(t)) == t
+
+
+def _eager_applicable(thm: eq.Theorem, rules: eq.RuleSet, k: int) -> list[eq.Tactic]:
+    """The enumeration written out eagerly: every triple, every substitution combination (product order,
+    at most ``k``), every integer split that apply accepts."""
+    from itertools import islice, product
+
+    from equations.tactics import substitution_candidates
+
+    cands = substitution_candidates(thm)
+    numerals = [e for e in cands if eq.tactics.is_numeral(e)] or [eq.num(1)]
+    if eq.num(1) not in numerals:
+        numerals.append(eq.num(1))
+    out = []
+    for r, d, pos in eq.applicable_triples(thm, rules):
+        p = None if d is None else pos
+        free = r.free_variables(d)
+        if not free:
+            out.append(eq.Tactic(r.id, d, p))
+        elif r.kind == "arith":
+            for a in numerals:
+                tac = eq.Tactic(r.id, d, p, (("A", a),))
+                try:
+                    eq.apply(thm, tac, rules)
+                except eq.InvalidTactic:
+                    continue
+                out.append(tac)
+        else:
+            out.extend(eq.Tactic(r.id, d, p, tuple(zip(free, c, strict=True)))
+                       for c in islice(product(cands, repeat=len(free)), k))
+    return out
+
+
+@settings(max_examples=40)
+@given(thm=theorems(6), k=st.sampled_from([1, 3, 64]))
+def test_lazy_enumeration_equals_the_eager_one(thm: eq.Theorem, k: int, rules: eq.RuleSet) -> None:
+    """applicable builds tactics only when read; what it yields, counts and indexes is the full list."""
+    tl = eq.applicable(thm, rules, max_per_triple=k)
+    want = _eager_applicable(thm, rules, k)
+    assert list(tl) == want and tl == want and len(tl) == len(want)
+    assert [tl[i] for i in range(len(tl))] == want
+    assert [t for g in tl.groups for t in g] == want
+    assert tl[-1:] == want[-1:] and tl[::5] == want[::5]
+    with pytest.raises(IndexError):
+        tl[len(want)]
+
+
+@pytest.mark.parametrize("domain", ["nat", "int"])
+def test_integer_splits_are_decided_without_building_goals(domain: str) -> None:
+    """The arithmetic shortcut of the enumeration agrees with apply, including ℕ's refusals."""
+    rules = eq.load_rules(domain)
+    for text in ["x + 12 == 7 * x", "x - 6 == 0 * x", "(x + 30) * 4 == x ** 2"]:
+        thm = eq.parse(text, domain=domain)
+        got = list(eq.applicable(thm, rules, max_per_triple=2))
+        assert got == _eager_applicable(thm, rules, 2)
+        assert any(t.rule.startswith("int_") and t.direction == "bwd" for t in got)
 
 
 @settings(max_examples=40)
