@@ -215,6 +215,10 @@ class Expr(_Slots):
             raise TypeError(f"a position is an integer, not {type(pos).__name__}")
         if pos < 0 or pos >= self.size:
             raise IndexError(f"position {pos} out of range 0..{self.size - 1}")
+        if not pos:
+            return new
+        if self.depth <= _RECURSIVE_DEPTH:
+            return _replace(self, pos, new)
         path: list[tuple[Expr, int]] = []
         e = self
         while pos:
@@ -237,6 +241,26 @@ class Expr(_Slots):
             else:
                 new = make2(node.op, args[0], new)
         return new
+
+
+#: trees up to this depth are rewritten by recursion (cheaper in CPython than an explicit path), deeper
+#: ones, which only the Python API can build, by a loop
+_RECURSIVE_DEPTH = 300
+
+
+def _replace(e: Expr, pos: int, new: Expr) -> Expr:
+    """``e`` with the subtree at prefix position ``pos`` (> 0) replaced by ``new``."""
+    pos -= 1
+    args = e.args
+    a = args[0]
+    if pos < a.size:
+        if pos:
+            new = _replace(a, pos, new)
+        return make1(e.op, new) if len(args) == 1 else make2(e.op, new, args[1])
+    pos -= a.size
+    if pos:
+        new = _replace(args[1], pos, new)
+    return make2(e.op, a, new)
 
 
 class _Building(_Slots):
@@ -279,6 +303,7 @@ def _new(op: str, args: tuple[Expr, ...], value: Any, vtype: str | None, key: tu
     e.args = args
     e.value = value
     e.vtype = vtype
+    text = None
     if len(args) == 2:
         a, b = args
         e.size = 1 + a.size + b.size
@@ -302,8 +327,10 @@ def _new(op: str, args: tuple[Expr, ...], value: Any, vtype: str | None, key: tu
         e.size = 1
         e.depth = 1
         e.const = op != "var"
-    e._prefix = None
-    e._infix = None
+        if op != "int":  # a variable's (and pi's) text is its name: the printers never descend to it
+            text = value if op == "var" else op
+    e._prefix = text
+    e._infix = text
     e._vars = None
     e._memo = None
     e.__class__ = Expr

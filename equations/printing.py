@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .expr import BINARY_SYMBOLS, COMPARISONS, MAX_DEPTH, Expr
+from .expr import BINARY_SYMBOLS, COMPARISONS, MAX_DEPTH, Expr, _Slots
 
-_set = object.__setattr__
+# The slots' own setters: Expr forbids attribute assignment, and calling the member descriptor directly
+# costs less than object.__setattr__ (printing a new goal stores one string per new node).
+_set_infix: Callable[[Expr, str], None] = vars(_Slots)["_infix"].__set__
+_set_prefix: Callable[[Expr, str], None] = vars(_Slots)["_prefix"].__set__
 
 # Precedence levels of the infix grammar (higher binds tighter).
 _PREC = {"add": 1, "sub": 1, "mul": 2, "div": 2, "mod": 2, "neg": 3, "pow": 4}
@@ -64,7 +67,9 @@ def _uncached(e: Expr, slot: str, node_printer: Callable[[Expr], str]) -> str:
 def to_infix(e: Expr) -> str:
     """Infix text with the fewest parentheses that still parse back to exactly this tree."""
     s: str | None = e._infix
-    return s if s is not None else _uncached(e, "_infix", _infix_node)
+    if s is not None:
+        return s
+    return _infix_node(e) if e.depth <= _RECURSION_DEPTH else _uncached(e, "_infix", _infix_node)
 
 
 def _infix_node(e: Expr) -> str:
@@ -95,44 +100,44 @@ def _infix_node(e: Expr) -> str:
         s = f"{_infix_node(e.args[0])} {COMPARISONS[op]} {_infix_node(e.args[1])}"
     elif op == "dvd":
         s = f"divides({_infix_node(e.args[0])}, {_infix_node(e.args[1])})"
-    else:  # functions
+    elif len(e.args) == 1:  # unary functions
+        a = e.args[0]
+        s = op + "(" + (a._infix or _infix_node(a)) + ")"
+    else:  # binary functions
         s = f"{op}({', '.join(_infix_node(a) for a in e.args)})"
-    _set(e, "_infix", s)
+    _set_infix(e, s)
     return s
 
 
 def to_prefix(e: Expr) -> str:
     """Space-separated prefix tokens; integers in the digit-level encoding ``INT+ 1 2 3``."""
     p: str | None = e._prefix
-    return p if p is not None else _uncached(e, "_prefix", _prefix_node)
+    if p is not None:
+        return p
+    return _prefix_node(e) if e.depth <= _RECURSION_DEPTH else _uncached(e, "_prefix", _prefix_node)
 
 
 def _prefix_node(e: Expr) -> str:
     p: str | None = e._prefix
     if p is not None:
         return p
-    op = e.op
-    if op == "var":
-        p = e.value
-    elif op == "int":
+    args = e.args
+    if not args:  # an integer literal (variables and pi carry their text from birth)
         p = "INT+ " + " ".join(str(e.value))
-    elif op == "pi":
-        p = "pi"
     else:
-        args = e.args
         a = args[0]
         pa = a._prefix
         if pa is None:
             pa = _prefix_node(a)
         if len(args) == 1:
-            p = op + " " + pa
+            p = e.op + " " + pa
         else:
             b = args[1]
             pb = b._prefix
             if pb is None:
                 pb = _prefix_node(b)
-            p = f"{op} {pa} {pb}"
-    _set(e, "_prefix", p)
+            p = f"{e.op} {pa} {pb}"
+    _set_prefix(e, p)
     return p
 
 

@@ -40,6 +40,36 @@ def test_sizes_positions_and_replace() -> None:
         g.at(7)
 
 
+def _own_tokens(e: eq.Expr) -> int:
+    """Prefix tokens a node writes itself (an integer literal: INT+ and its digits)."""
+    return 1 + len(str(e.value)) if e.op == "int" else 1
+
+
+def _replace_by_tokens(g: eq.Expr, pos: int, new: eq.Expr) -> str:
+    """Reference rewrite on the prefix text: the node's tokens are a contiguous span."""
+    nodes = list(g.subterms())
+    start = sum(_own_tokens(n) for n in nodes[:pos])
+    length = sum(_own_tokens(n) for n in nodes[pos : pos + nodes[pos].size])
+    toks = eq.prefix_tokens(g)
+    return " ".join(toks[:start] + eq.prefix_tokens(new) + toks[start + length :])
+
+
+def test_replace_at_every_position_of_shallow_and_deep_trees() -> None:
+    """The recursive rewrite (trees up to depth 300) and the loop (deeper ones, built through the API)
+    agree with a rewrite of the prefix text at every position; a deep tree is rewritten without recursion."""
+    from equations.expr import make1, make2, num, var
+
+    new = eq.parse_expr("z ** 2")
+    g = eq.parse("sin(x + 12) * (y - 3) <= -(x / y) + pi").goal
+    for pos in range(g.size):
+        assert eq.to_prefix(g.replace_at(pos, new)) == _replace_by_tokens(g, pos, new)
+    deep: eq.Expr = var("x")
+    for i in range(1000):
+        deep = make2("add", deep, num(i)) if i % 2 else make1("neg", deep)
+    for pos in (1, 2, 500, 999, deep.size - 1):
+        assert eq.to_prefix(deep.replace_at(pos, new)) == _replace_by_tokens(deep, pos, new)
+
+
 @pytest.mark.parametrize(
     "text",
     [
