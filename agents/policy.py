@@ -198,7 +198,7 @@ class EnumerationPolicy:
 
     def _one(self, thm: eq.Theorem, params: SearchParams, rng: random.Random) -> list[Suggestion]:
         rules = self.rules
-        tactics = eq.applicable(thm, rules, max_per_triple=self.max_per_triple)
+        tactics = list(eq.applicable(thm, rules, max_per_triple=self.max_per_triple))  # every one is scored
         if self.max_tactics is not None:
             tactics = tactics[: self.max_tactics]
         if self.prefilter is not None and len(tactics) > self.prefilter:

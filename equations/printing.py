@@ -122,8 +122,9 @@ def _prefix_node(e: Expr) -> str:
     if p is not None:
         return p
     args = e.args
-    if not args:  # an integer literal (variables and pi carry their text from birth)
-        p = "INT+ " + " ".join(str(e.value))
+    if not args:  # variables and pi carry their text from birth, so this is mostly an integer literal
+        op = e.op
+        p = "INT+ " + " ".join(str(e.value)) if op == "int" else e.value if op == "var" else op
     else:
         a = args[0]
         pa = a._prefix

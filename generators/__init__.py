@@ -11,9 +11,10 @@ Public API::
     random_expression(random.Random(0), 5, ExprConfig())            # uniform unary-binary trees
     write_dataset("walk", 10_000, "out/", workers=2, fmt="jsonl")   # sharded, atomic, resumable
 
-Modules: :mod:`.expressions` (Lample & Charton tree sampling, float screening), :mod:`.walk` (random walks),
-:mod:`.graph` (theorem graphs), :mod:`.dataset` (records, JSONL/Parquet writers, supervised pairs),
-:mod:`.cli` (``equations generate``), :mod:`.common` (canonical forms, seeds, side-condition prover).
+Modules: :mod:`.expressions` (Lample & Charton tree sampling), :mod:`.screening` (float screening of
+candidate statements before proof checking), :mod:`.walk` (random walks), :mod:`.graph` (theorem graphs),
+:mod:`.dataset` (records, JSONL/Parquet writers, supervised pairs), :mod:`.cli` (``equations generate``),
+:mod:`.common` (canonical forms, seeds, side-condition prover).
 
 Importing this package registers the gym theorem sources ``walk`` and ``graph``
 (``env.reset(options={"source": "walk", "params": {"steps": 5}})``).
@@ -29,8 +30,9 @@ from equations.theorem import Theorem
 
 from .common import Generated, canonical_key, derive_seed
 from .dataset import read_records, supervised_pairs, to_record, write_dataset
-from .expressions import ExprConfig, FloatChecker, random_expression, random_tree
+from .expressions import ExprConfig, random_expression, random_tree
 from .graph import GraphConfig, GraphGenerator
+from .screening import FloatChecker
 from .walk import RandomWalkGenerator, WalkConfig
 
 __all__ = [

@@ -52,7 +52,8 @@ from .common import (
     canonical_key,
     derive_seed,
 )
-from .expressions import ExprConfig, FloatChecker, random_expression
+from .expressions import ExprConfig, random_expression
+from .screening import FloatChecker
 
 
 @dataclass

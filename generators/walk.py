@@ -51,7 +51,8 @@ from .common import (
     canonical_key,
     derive_seed,
 )
-from .expressions import ExprConfig, FloatChecker, PointPool, growth_depth, random_expression
+from .expressions import ExprConfig, random_expression
+from .screening import FloatChecker, PointPool, growth_depth
 
 
 @dataclass

@@ -217,3 +217,19 @@ def test_interning_by_child_ids_is_sound_when_ids_are_reused() -> None:
                 del live[text]
     for text, e in live.items():
         assert eq.parse_prefix(text) is e
+
+
+def test_printing_does_not_depend_on_stored_text() -> None:
+    """Printers store text on nodes (leaves get theirs at birth); with every stored text cleared, as a
+    cold benchmark does, they print the same (a leaf without text used to print as an integer)."""
+    from equations.expr import _Slots
+
+    thm = eq.parse("sin(x + 12) * (y - 3) <= -(x / y) + pi | x > 0")
+    nodes = [n for e in (thm.goal, *thm.hyps) for n in e.subterms()]
+    before = [(eq.to_prefix(n), eq.to_infix(n)) for n in nodes]
+    for slot in ("_prefix", "_infix"):
+        clear = vars(_Slots)[slot].__set__
+        for n in nodes:
+            clear(n, None)
+    assert [(eq.to_prefix(n), eq.to_infix(n)) for n in nodes] == before
+    assert str(eq.parse(str(thm))) == str(thm)

@@ -23,7 +23,8 @@ from equations.generators import (
     write_dataset,
 )
 from equations.generators.common import SideProver
-from equations.generators.expressions import FloatChecker, PointPool, _Choice, extra_points
+from equations.generators.expressions import _Choice
+from equations.generators.screening import FloatChecker, PointPool, extra_points
 
 import equations as eq
 from equations.cli import main as cli_main
@@ -141,6 +142,28 @@ def test_float_screen_pinned_only() -> None:
     assert bool(np.all(checker.values(eq.parse_expr("x")) >= 0))  # the original keeps its pin
     again = checker.pinned_only([("x", e)])
     assert np.array_equal(again.values(eq.parse_expr("x")), checker.values(eq.parse_expr("x")))
+
+
+def test_float_screen_memo_is_forgotten_as_a_whole() -> None:
+    # everything a checker derives from values lives in its one memo: a pin or unpin forgets all of it (a
+    # stale truth mask would screen under the wrong hypothesis), and pinned_only starts from a fresh memo
+    checker = FloatChecker(("x", "y"), "real", random.Random(1), n_points=32)
+    stmt = eq.parse_expr("x < y")
+    assert checker.count(checker.clearly_holds(stmt)) > 0
+    assert checker.refutes(stmt, checker.all)
+    assert checker.unreliable(eq.parse_expr("1/(y - ln(exp(y))) + exp(x)*exp(x)"), checker.all)
+    memo = checker._memo
+    assert all(getattr(memo, name) for name in memo.__slots__)  # every cache has entries
+    checker.pin("x", eq.parse_expr("y + 1"))
+    assert checker._memo is memo and not any(getattr(memo, name) for name in memo.__slots__)
+    assert checker.count(checker.clearly_holds(stmt)) == 0
+    free = checker.pinned_only([])
+    assert free._memo is not memo
+    assert free.count(free.clearly_holds(stmt)) > 0
+    assert checker.count(checker.clearly_holds(stmt)) == 0  # the original keeps its pin and its memo
+    checker.unpin()
+    assert not any(getattr(memo, name) for name in memo.__slots__)
+    assert checker.count(checker.clearly_holds(stmt)) > 0
 
 
 def test_point_pool_windows_are_the_extra_points_of_their_rows() -> None:
