@@ -161,22 +161,46 @@ class EnumerationPolicy:
 
     def static_score(self, tac: eq.Tactic) -> float:
         """Cheap a-priori score of a tactic from its rule: shrinking patterns and few hypotheses first."""
-        key = (tac.rule, tac.direction)
+        return self.rule_score(tac.rule, tac.direction)
+
+    def rule_score(self, rule_id: str, direction: str | None) -> float:
+        """:meth:`static_score` of every tactic of this rule and direction (memoised)."""
+        key = (rule_id, direction)
         v = self._static.get(key)
         if v is None:
-            rule = self.rules.get(tac.rule)
+            rule = self.rules.get(rule_id)
             v = 0.0
             if rule is not None:
                 nh = len(rule.hyps)
                 if rule.kind == "arith":
-                    v = 1.0 if tac.direction == "fwd" else -1.0
+                    v = 1.0 if direction == "fwd" else -1.0
                 elif rule.kind == "assert":
                     v = -1.0 * nh
                 elif rule.lhs is not None and rule.rhs is not None:
-                    src, dst = (rule.lhs, rule.rhs) if tac.direction == "fwd" else (rule.rhs, rule.lhs)
+                    src, dst = (rule.lhs, rule.rhs) if direction == "fwd" else (rule.rhs, rule.lhs)
                     v = float(src.size - dst.size) - 1.0 * nh
             self._static[key] = v
         return v
+
+    def candidates(self, thm: eq.Theorem) -> list[eq.Tactic]:
+        """The tactics this policy applies to ``thm``: the enumeration (cut at ``max_tactics``), and with
+        ``prefilter`` only the best ``prefilter`` by :meth:`static_score` (ties in enumeration order),
+        ranked on the enumeration's triples so that only the kept tactics are built."""
+        tl = eq.applicable(thm, self.rules, max_per_triple=self.max_per_triple)
+        n = len(tl) if self.max_tactics is None else min(len(tl), self.max_tactics)
+        if self.prefilter is None or n <= self.prefilter:
+            return tl[:n]
+        keys: list[float] = []
+        score = self.rule_score
+        for (r, d, _), c in zip(tl.triples, tl.counts(), strict=True):
+            s = -score(r.id, d)
+            if c == 1:
+                keys.append(s)
+            else:
+                keys.extend([s] * c)
+        del keys[n:]
+        order = sorted(range(n), key=keys.__getitem__)
+        return [tl[i] for i in sorted(order[: self.prefilter])]
 
     def outcome(self, thm: eq.Theorem, tactic: eq.Tactic) -> tuple[tuple[eq.Theorem | None, ...], float] | None:
         """``(subgoals with None for those that close, size score)`` of applying ``tactic``, or ``None`` when
@@ -197,13 +221,7 @@ class EnumerationPolicy:
         return tuple(out), (thm.goal.size - open_size) / self.scale
 
     def _one(self, thm: eq.Theorem, params: SearchParams, rng: random.Random) -> list[Suggestion]:
-        rules = self.rules
-        tactics = list(eq.applicable(thm, rules, max_per_triple=self.max_per_triple))  # every one is scored
-        if self.max_tactics is not None:
-            tactics = tactics[: self.max_tactics]
-        if self.prefilter is not None and len(tactics) > self.prefilter:
-            order = sorted(range(len(tactics)), key=lambda i: -self.static_score(tactics[i]))
-            tactics = [tactics[i] for i in sorted(order[: self.prefilter])]
+        tactics = self.candidates(thm)
         cands: list[tuple[Any, tuple[Any, ...]]] = []
         scores: list[float] = []
         for tac in tactics:

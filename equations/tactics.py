@@ -488,6 +488,22 @@ class TacticList(Sequence[Tactic]):
     def __len__(self) -> int:
         return self._len
 
+    def counts(self) -> list[int]:
+        """How many tactics each triple offers (parallel to :attr:`triples`): lets a policy rank the
+        tactics by their triple without building them, then index the few it keeps."""
+        out = [1] * len(self.triples)
+        for i, (_, n) in self._special.items():
+            out[i] = n
+        return out
+
+    def _tactic(self, i: int, k: int) -> Tactic:
+        """The ``k``-th tactic of triple ``i``."""
+        r, d, pos = self.triples[i]
+        sp = self._special.get(i)
+        if sp is None:
+            return Tactic(r.id, d, None if d is None else pos)
+        return TacticGroup(r, d, pos, r.free_variables(d), sp[0], sp[1]).tactic(k)
+
     @overload
     def __getitem__(self, i: int) -> Tactic: ...
 
@@ -509,11 +525,11 @@ class TacticList(Sequence[Tactic]):
         if offsets is None:
             offsets = self._offsets = [0]
             total = 0
-            for g in self.groups:
-                total += g.count
+            for c in self.counts():
+                total += c
                 offsets.append(total)
-        k = bisect_right(offsets, i) - 1
-        return self.groups[k].tactic(i - offsets[k])
+        t = bisect_right(offsets, i) - 1
+        return self._tactic(t, i - offsets[t])
 
     def __iter__(self) -> Iterator[Tactic]:
         special = self._special
