@@ -1,4 +1,4 @@
-"""``equations prove`` and ``equations evaluate``: wired into :mod:`equations.cli` by :func:`add_parsers`."""
+"""``equations prove``, ``evaluate`` and ``prove-lean``: wired into :mod:`equations.cli` by :func:`add_parsers`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 
 def add_parsers(subparsers: Any) -> None:
-    """Add the ``prove`` and ``evaluate`` sub-commands to an argparse sub-parser collection."""
+    """Add the ``prove``, ``evaluate`` and ``prove-lean`` sub-commands to an argparse sub-parser collection."""
     from .prover import CRITICS, POLICIES
 
     p = subparsers.add_parser("prove", help="search for a proof with HyperTree Proof Search")
@@ -61,6 +61,39 @@ def add_parsers(subparsers: Any) -> None:
                    help="write each theorem's explored hypergraph to DIR/ID.search.json (equations show)")
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(fn=cmd_evaluate)
+
+    p = subparsers.add_parser(
+        "prove-lean", help="prove Lean theorems through LeanDojo: translate the goal, search, replay in Lean",
+        description="Open a Lean theorem with lean_dojo.Dojo, translate its goal state into our language, prove it "
+                    "with our search and replay the exported Lean tactics through dojo.run_tac. Outcomes: proved, "
+                    "rejected by Lean, untranslatable, not proved. Needs lean-dojo (pip install lean-dojo) and what "
+                    "it needs (a Lean toolchain, the repository traced).")
+    p.add_argument("repo_url", nargs="?", metavar="REPO_URL", help="git URL of the Lean repository")
+    p.add_argument("commit", nargs="?", metavar="COMMIT", help="its commit")
+    p.add_argument("file", nargs="?", metavar="FILE", help="the file declaring the theorem, relative to the repository")
+    p.add_argument("theorem", nargs="?", metavar="THEOREM_NAME", help="its full name (namespace included)")
+    p.add_argument("--benchmark", metavar="JSON",
+                   help="batch form: a LeanDojo benchmark JSON (a list of records with url, commit, file_path, "
+                        "full_name), instead of the four arguments")
+    p.add_argument("--limit", type=int, default=None, help="with --benchmark: only its first N theorems")
+    p.add_argument("--out", default=None,
+                   help="results file, one JSON line per theorem (required with --benchmark; resumable: theorems "
+                        "already there are skipped, except those that ended in a LeanDojo error)")
+    p.add_argument("--budget", type=int, default=2000, help="maximum number of expansions per theorem")
+    p.add_argument("--max-seconds", type=float, default=60.0,
+                   help="wall-clock limit of the search per theorem (default 60; 0: none)")
+    p.add_argument("--policy", default="fast", help=POLICY_HELP.format(", ".join(POLICIES)))
+    p.add_argument("--checkpoint", default=None, help=CHECKPOINT_HELP)
+    p.add_argument("--critic", default=None, help=CRITIC_HELP.format(", ".join(CRITICS)))
+    p.add_argument("--search", default="puct", choices=["puct", "rp"], help="search policy")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--rules", default=None,
+                   help="rule set name or file (default: the bundled set of the goal's type, ℝ default, ℕ nat, "
+                        "ℤ int; with a neural policy, the checkpoint's)")
+    p.add_argument("--domain", default=None, choices=["real", "nat", "int"],
+                   help="the type of a goal without variables (default: the rule set's, else real)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no per-theorem lines (the summary only)")
+    p.set_defaults(fn=cmd_prove_lean)
 
     from .train_cli import add_parser as add_train  # no torch at import: the command loads the trainer
 
@@ -219,4 +252,98 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     records = evaluate(tasks, Path(args.out), cfg, workers=args.workers, progress=progress)
     print(summary(tasks, records, "identities" if args.set == "identities" else "file"))
+    return 0
+
+
+def cmd_prove_lean(args: argparse.Namespace) -> int:
+    import equations as eq
+    from equations.cli import UsageError
+
+    from . import lean_dojo as ld
+    from .prover import CRITICS, POLICIES
+    from .search import SearchParams
+
+    positional = [args.repo_url, args.commit, args.file, args.theorem]
+    given = [a for a in positional if a is not None]
+    if args.benchmark is None and len(given) != 4:
+        raise UsageError("give REPO_URL COMMIT FILE THEOREM_NAME, or --benchmark JSON")
+    if args.benchmark is not None and given:
+        raise UsageError("--benchmark replaces REPO_URL COMMIT FILE THEOREM_NAME: give one or the other")
+    if args.benchmark is not None and args.out is None:
+        raise UsageError("--benchmark needs --out (the resumable results file)")
+    if args.limit is not None and (args.benchmark is None or args.limit < 1):
+        raise UsageError("--limit goes with --benchmark and must be positive")
+    if args.budget < 1:
+        raise UsageError("--budget must be positive")
+    if args.max_seconds < 0:
+        raise UsageError("--max-seconds must be non-negative (0: no limit)")
+    rules_given = args.rules
+    _resolve_neural(args)
+    neural = args.policy.startswith("neural")
+    if not neural and rules_given is None:
+        args.rules = None  # the bundled set of each goal's type
+    _check_choice("policy", args.policy, POLICIES)
+    _check_choice("critic", args.critic, CRITICS)
+    rules = None
+    if args.rules is not None:
+        try:
+            rules = eq.load_rules(args.rules)
+        except (FileNotFoundError, eq.RuleError) as err:
+            raise UsageError(str(err)) from None
+    if neural and rules is not None:
+        from .neural import make_neural
+
+        try:  # a missing or mismatched checkpoint, torch not installed: said once, before any theorem
+            make_neural(args.policy, rules)
+        except (FileNotFoundError, ValueError, KeyError, ImportError) as err:
+            raise UsageError(f"neural policy: {err}") from None
+    params = SearchParams(expansions=args.budget, policy=args.search, seed=args.seed,
+                          max_seconds=args.max_seconds if args.max_seconds > 0 else None)
+    kw: dict[str, Any] = {"rules": rules, "policy": args.policy, "critic": args.critic, "params": params,
+                          "domain": args.domain}
+    entries: list[ld.BenchmarkEntry] = []
+    if args.benchmark is not None:
+        try:
+            entries = ld.read_benchmark(Path(args.benchmark))
+        except (OSError, ValueError, UnicodeDecodeError) as err:
+            raise UsageError(str(err)) from None
+        entries = entries[: args.limit] if args.limit is not None else entries
+        if not entries:
+            raise UsageError(f"{args.benchmark}: no theorems")
+    try:
+        api = ld.load_lean_dojo()
+    except ld.LeanDojoMissing as err:
+        raise UsageError(str(err)) from None
+
+    if args.benchmark is None:
+        entry = ld.BenchmarkEntry(args.repo_url, args.commit, args.file, args.theorem)
+        res = ld.prove_entry(api, entry, **kw)
+        rec = res.to_dict()
+        print(f"{entry.full_name}: {ld.describe(rec)}")
+        if res.theorem is not None:
+            print(f"  goal: {res.theorem}")
+        for i, tactic in enumerate(res.tactics):
+            mark = "x" if i == res.failed_index else "+" if i < res.tactics_run else " "
+            print(f"  {mark} {i + 1:3d}. " + tactic.replace("\n", "\n         "))
+        if res.lean_error:
+            print("  Lean: " + res.lean_error.replace("\n", "\n        "))
+        if args.out is not None:
+            ld.append_record(Path(args.out), rec)
+        return 0 if res.proved else 1
+
+    out = Path(args.out)
+    done_before = ld.read_results(out)
+    skipped = sum(1 for e in entries if e.id in done_before and done_before[e.id].get("outcome") != "error")
+    if skipped and not args.quiet:
+        print(f"{skipped} of {len(entries)} theorems already in {out}: skipped", flush=True)
+
+    def progress(k: int, n: int, rec: dict[str, Any]) -> None:
+        if not args.quiet:
+            print(f"[{k}/{n}] {rec['id']}: {ld.describe(rec)}", flush=True)
+
+    try:
+        records = ld.run_benchmark(entries, out, lambda e: ld.prove_entry(api, e, **kw), progress)
+    except OSError as err:
+        raise UsageError(f"cannot write {out}: {err.strerror or err}") from None
+    print(ld.summary(records.values()))
     return 0
