@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from .graph import Edge, Hypergraph, Node
+from .hypergraph import Edge, Hypergraph, Node
 from .policy import ConstantCritic, EngineEnv, EnumerationPolicy, SizeCritic, Suggestion
 from .proofs import critic_samples, extract_proof, minimal_proofs, tactic_samples
 from .prover import ProofResult, prove

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import equations as eq
 
-from .graph import Edge, Hypergraph, Node
+from .hypergraph import Edge, Hypergraph, Node
 from .search import SearchParams, q_value, rp_lambda, rp_policy
 
 G = TypeVar("G", bound=Hashable)

@@ -1,6 +1,6 @@
 """HyperTree Proof Search (paper, section 4 and appendix A).
 
-One search grows a :class:`~equations.agents.graph.Hypergraph` from the root goal by repeating, until the
+One search grows a :class:`~equations.agents.hypergraph.Hypergraph` from the root goal by repeating, until the
 root is solved or the expansion budget is spent:
 
 1. **selection** of up to ``batch_size`` partial proof hypertrees (Algorithm 1), each node of a tree
@@ -40,7 +40,7 @@ from collections.abc import Hashable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
-from .graph import Edge, Hypergraph, Node
+from .hypergraph import Edge, Hypergraph, Node
 from .policy import Critic, Environment, Policy
 
 G = TypeVar("G", bound=Hashable)

@@ -47,7 +47,7 @@ from typing import Any
 import equations as eq
 from equations.atomic import write_atomic
 
-from .graph import Edge, Hypergraph, Node
+from .hypergraph import Edge, Hypergraph, Node
 from .proofs import minimal_proofs
 from .prover import ProofResult
 from .search import HTPS

@@ -408,6 +408,16 @@ ZERO: Expr = num(0)
 ONE: Expr = num(1)
 
 
+def literal_value(e: Expr) -> int | None:
+    """The integer an integer literal (``3``) or a negated one (``-3``) denotes; ``None`` for anything else.
+    The one reading of literals for the integer-arithmetic rules, their enumeration and the generators."""
+    if e.op == "int":
+        return int(e.value)
+    if e.op == "neg" and e.args[0].op == "int":
+        return -int(e.args[0].value)
+    return None
+
+
 def _lift(o: Expr | int) -> Expr:
     if isinstance(o, Expr):
         return o

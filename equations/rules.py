@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from .expr import Expr
+from .expr import Expr, literal_value
 from .parse import ParseError, Parser
 from .patterns import Builder, Matcher, Tester, compile_builder, compile_matcher, compile_tester, match
 from .printing import to_infix
@@ -330,7 +330,7 @@ def may_match(pattern: Expr, key: tuple[str, ...]) -> bool:
 
 
 def _is_numeral(e: Expr) -> bool:
-    return e.op == "int" or (e.op == "neg" and e.args[0].op == "int")
+    return literal_value(e) is not None
 
 
 def _arith_forward_tester(op: str) -> Tester:

@@ -20,7 +20,18 @@ from fractions import Fraction
 from typing import overload
 
 from .exact import MAX_BITS
-from .expr import _LITERAL_LIMIT, COMPARISON_OPS, MAX_DEPTH, MAX_LITERAL_DIGITS, Expr, domain_error, make2, num, retype
+from .expr import (
+    _LITERAL_LIMIT,
+    COMPARISON_OPS,
+    MAX_DEPTH,
+    MAX_LITERAL_DIGITS,
+    Expr,
+    domain_error,
+    literal_value,
+    make2,
+    num,
+    retype,
+)
 from .parse import ParseError, Parser
 from .printing import to_infix
 from .rules import Rule, RuleSet
@@ -197,12 +208,7 @@ def _bind_free(rule: Rule, direction: str | None, tactic: Tactic, bindings: dict
         bindings[k] = _check_sub(k, given[k], domain)
 
 
-def _numeral_value(e: Expr) -> int | None:
-    if e.op == "int":
-        return int(e.value)
-    if e.op == "neg" and e.args[0].op == "int":
-        return -int(e.args[0].value)
-    return None
+_numeral_value = literal_value
 
 
 def _check_numeral(v: int, domain: str) -> int:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from equations.exact import decide
-from equations.expr import RESERVED, Expr
+from equations.expr import RESERVED, Expr, literal_value, num
 from equations.proof import Proof
 from equations.rules import Rule, RuleSet, may_match, signature
 from equations.tactics import Tactic
@@ -240,6 +240,13 @@ class SideProver:
 
 _CLOSED: tuple[bool, Proof | None] = (True, None)
 _FAIL: tuple[bool, Proof | None] = (False, None)
+
+
+def plain_literal(e: Expr) -> bool:
+    """Whether ``e`` is an integer literal in the form the arithmetic rules build (``-0`` is not: a reverse
+    step would rebuild it as ``0``, so the generators never rewrite it)."""
+    v = literal_value(e)
+    return v is not None and num(v) is e
 
 
 def choose_weighted(rng: random.Random, items: Sequence[Any], weights: Sequence[float]) -> Any:

@@ -34,7 +34,7 @@ from itertools import accumulate
 from typing import Any
 
 from equations.closing import is_closed
-from equations.expr import COMPARISON_OPS, Expr, make2, num, var
+from equations.expr import COMPARISON_OPS, Expr, literal_value, make2, num, var
 from equations.patterns import Bindings, compile_builder, match
 from equations.proof import Proof, ProofError, check_proof, droppable_steps
 from equations.rules import Rule, RuleSet, load_rules
@@ -51,6 +51,7 @@ from .common import (
     as_range,
     canonical_key,
     derive_seed,
+    plain_literal,
 )
 from .expressions import ExprConfig, random_expression
 from .screening import FloatChecker
@@ -411,12 +412,12 @@ class GraphGenerator:
                     node: Expr) -> bool:
         subs: tuple[tuple[str, Expr], ...] = ()
         if d == "fwd":
-            if rule.arith_op == "pow" or any(x is not num(_numval(x)) for x in node.args):
+            if rule.arith_op == "pow" or not all(plain_literal(x) for x in node.args):
                 return False  # the proof applies the reverse step: int_pow has none; '-0' would not come back
             b: Bindings = {"A": node.args[0]}
         else:
-            c = _numval(node)
-            if node is not num(c):
+            c = literal_value(node)
+            if c is None or node is not num(c):
                 return False
             a = rng.randint(-3, 6) if self.domain != "nat" else rng.randint(0, 6)
             if rule.arith_op == "mul":
@@ -613,5 +614,3 @@ class GraphGenerator:
         return Generated(thm, proof, rules_used, meta)
 
 
-def _numval(e: Expr) -> int:
-    return int(e.value) if e.op == "int" else -int(e.args[0].value)

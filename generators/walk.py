@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from equations.closing import is_closed
-from equations.expr import COMPARISON_OPS, Expr, make2, num, var
+from equations.expr import COMPARISON_OPS, Expr, literal_value, make2, num, var
 from equations.proof import Proof, ProofError, check_proof, replay
 from equations.rules import Rule, RuleSet, load_rules, signature
 from equations.tactics import InvalidTactic, Tactic, apply
@@ -50,6 +50,7 @@ from .common import (
     as_range,
     canonical_key,
     derive_seed,
+    plain_literal,
 )
 from .expressions import ExprConfig, random_expression
 from .screening import FloatChecker, PointPool, growth_depth
@@ -98,8 +99,6 @@ class WalkConfig(ConfigBase):
 _RISK_OPS = frozenset(("sqrt", "inv", "ln", "div", "pow", "add", "sub", "sin", "cos", "tan"))
 
 
-def _numval(e: Expr) -> int:
-    return int(e.value) if e.op == "int" else -int(e.args[0].value)
 
 
 def _injective(rule: Rule, direction: str | None) -> bool:
@@ -488,11 +487,11 @@ class RandomWalkGenerator:
         sides_raw: tuple[Expr, ...]
         if rule.kind == "arith":
             subs: tuple[tuple[str, Expr], ...] = ()
-            if d == "fwd" and any(x is not num(_numval(x)) for x in node.args):
+            if d == "fwd" and not all(plain_literal(x) for x in node.args):
                 return None  # '-0' operands: the reverse step would rebuild them as '0'
             if d == "bwd":
-                c = node.value if node.op == "int" else -node.args[0].value
-                if node is not num(c):
+                c = literal_value(node)
+                if c is None or node is not num(c):
                     return None  # '-0' is not the normal numeral: int_* -> would not give it back
                 if rule.arith_op == "mul":
                     divs = [k for k in range(1, min(abs(c), 12) + 1) if c % k == 0] or [1]
