@@ -378,7 +378,11 @@ def parse_rules_text(text: str, source: str = "<text>", name: str = "user") -> R
 
 
 _BUNDLED = ("default", "paper", "nat", "int")
+#: bundled sets by name (their text never changes while the package is installed)
 _cache: dict[str, RuleSet] = {}
+#: user rule files by resolved path, with the (modification time, size) they were read at: an edited file is
+#: read again, an unchanged one gives the same RuleSet object (indexes keyed by the rule set stay valid)
+_file_cache: dict[Path, tuple[tuple[int, int], RuleSet]] = {}
 
 
 def bundled_rule_sets() -> tuple[str, ...]:
@@ -386,19 +390,26 @@ def bundled_rule_sets() -> tuple[str, ...]:
 
 
 def load_rules(name_or_path: str | Path = "default") -> RuleSet:
-    """A bundled rule set (``default``, ``paper``, ``nat``, ``int``; cached) or a user rule file by path."""
+    """A bundled rule set (``default``, ``paper``, ``nat``, ``int``) or a user rule file by path; both cached,
+    a file until it changes on disk."""
     key = str(name_or_path)
-    if key in _cache:
-        return _cache[key]
+    hit = _cache.get(key)
+    if hit is not None:
+        return hit
     if key in _BUNDLED:
         text = resources.files("equations").joinpath("rules_data").joinpath(f"{key}.rules").read_text("utf-8")
-        rs = parse_rules_text(text, f"{key}.rules", key)
-    else:
-        path = Path(key)
-        if not path.exists():
-            raise FileNotFoundError(
-                f"no rule set {key!r}: not one of {', '.join(_BUNDLED)} and no such file"
-            )
-        rs = parse_rules_text(path.read_text("utf-8"), str(path), path.stem)
-    _cache[key] = rs
+        rs = _cache[key] = parse_rules_text(text, f"{key}.rules", key)
+        return rs
+    path = Path(key)
+    try:
+        st = path.stat()
+    except OSError:
+        raise FileNotFoundError(f"no rule set {key!r}: not one of {', '.join(_BUNDLED)} and no such file") from None
+    real = path.resolve()
+    stamp = (st.st_mtime_ns, st.st_size)
+    cached = _file_cache.get(real)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    rs = parse_rules_text(path.read_text("utf-8"), str(path), path.stem)
+    _file_cache[real] = (stamp, rs)
     return rs

@@ -143,3 +143,20 @@ def test_cli_lists_the_paper_set(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rules", "--set", "paper", "--category", "hyperbolic"]) == 0
     out = capsys.readouterr().out
     assert "asinh_eq" in out and "cosh_neg" not in out
+
+
+def test_an_edited_rule_file_is_read_again(tmp_path: Path) -> None:
+    """User rule files are cached until they change on disk: same object while unchanged (indexes keyed by
+    the rule set stay valid), the new rules once edited."""
+    import os
+
+    f = tmp_path / "mine.rules"
+    f.write_text("@domain real\nrewrite my_add_zero: A + 0 == A\n", "utf-8")
+    first = eq.load_rules(f)
+    assert eq.load_rules(str(f)) is first and list(first.rules) == ["my_add_zero"]
+    f.write_text("@domain real\nrewrite my_add_zero: A + 0 == A\nrewrite my_mul_one: A * 1 == A\n", "utf-8")
+    st = f.stat()
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))  # a coarse clock may not tick between writes
+    second = eq.load_rules(f)
+    assert second is not first and list(second.rules) == ["my_add_zero", "my_mul_one"]
+    assert eq.load_rules(f) is second

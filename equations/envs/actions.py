@@ -98,6 +98,8 @@ class ActionIndex:
     overwriting each other's memos.
     """
 
+    #: process-wide, keyed by ``id(rules)``: sound because each entry's index holds its rule set alive (an id is
+    #: never reused while its entry exists), and :meth:`shared` also checks ``ix.rules is rules``
     _shared: ClassVar[dict[tuple[int, int], ActionIndex]] = {}
 
     def __init__(self, rules: RuleSet, subs_per_tactic: int = 1):
