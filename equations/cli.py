@@ -286,18 +286,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--category")
     p.set_defaults(fn=cmd_identities)
 
-    # Subcommands of the packages built on the core (generate, export, prove, evaluate, show). The core never
-    # imports them at module level; a package that is absent is skipped, one that is broken raises.
-    hooks = (("equations.generators.cli", "add_parser"), ("equations.exporters.cli", "add_parser"),
-             ("equations.agents.cli", "add_parsers"), ("equations.viewer.cli", "add_parser"))
-    for module, hook in hooks:
+    # Subcommands of the packages built on the core (generate, export, prove, evaluate, show, ...): entry
+    # points of the group "equations.commands" (pyproject.toml), each a function adding its sub-parsers. The
+    # core never names them; a package that is absent is skipped, one that is broken raises.
+    from importlib.metadata import entry_points
+
+    for ep in sorted(entry_points(group="equations.commands"), key=lambda ep: ep.name):
+        module = ep.value.split(":")[0]
         try:
-            mod = importlib.import_module(module)
+            hook = ep.load()
         except ModuleNotFoundError as err:
             if err.name != module:
                 raise
             continue
-        getattr(mod, hook)(sub)
+        hook(sub)
     return ap
 
 

@@ -16,8 +16,9 @@ candidate statements before proof checking), :mod:`.walk` (random walks), :mod:`
 :mod:`.dataset` (records, JSONL/Parquet writers, supervised pairs), :mod:`.cli` (``equations generate``),
 :mod:`.common` (canonical forms, seeds, side-condition prover).
 
-Importing this package registers the gym theorem sources ``walk`` and ``graph``
-(``env.reset(options={"source": "walk", "params": {"steps": 5}})``).
+The gym theorem sources ``walk`` and ``graph`` (``env.reset(options={"source": "walk", "params": {"steps":
+5}})``) are :data:`walk_source` / :data:`graph_source`, found by the environments through the entry-point
+group ``equations.sources``; every generator is named once, in :data:`GENERATORS`.
 """
 
 from __future__ import annotations
@@ -29,13 +30,14 @@ import numpy as np
 from equations.theorem import Theorem
 
 from .common import Generated, canonical_key, derive_seed
-from .dataset import read_records, supervised_pairs, to_record, write_dataset
+from .dataset import GENERATORS, make_generator, read_records, supervised_pairs, to_record, write_dataset
 from .expressions import ExprConfig, random_expression, random_tree
 from .graph import GraphConfig, GraphGenerator
 from .screening import FloatChecker
 from .walk import RandomWalkGenerator, WalkConfig
 
 __all__ = [
+    "GENERATORS",
     "ExprConfig",
     "FloatChecker",
     "Generated",
@@ -45,18 +47,21 @@ __all__ = [
     "WalkConfig",
     "canonical_key",
     "derive_seed",
+    "graph_source",
+    "make_generator",
     "random_expression",
     "random_tree",
     "read_records",
     "supervised_pairs",
     "to_record",
+    "walk_source",
     "write_dataset",
 ]
 
 def _source(kind: str) -> Any:
     def fn(np_random: np.random.Generator, rules: str = "default", **params: Any) -> tuple[str, Theorem]:
         # A fresh generator per call: the theorem depends only on the seed drawn from np_random.
-        gen: Any = RandomWalkGenerator(rules, **params) if kind == "walk" else GraphGenerator(rules, **params)
+        gen = make_generator(kind, rules, params)
         seed = int(np_random.integers(0, 2**62))
         for g in gen.generate(1, seed):
             return f"{kind}-{seed}", g.theorem
@@ -65,13 +70,6 @@ def _source(kind: str) -> Any:
     return fn
 
 
-def _register_sources() -> None:
-    try:
-        from equations.envs.sources import register_source
-    except ImportError:  # pragma: no cover - the envs package is part of the core
-        return
-    register_source("walk", _source("walk"))
-    register_source("graph", _source("graph"))
-
-
-_register_sources()
+#: gym theorem sources (entry points of the group ``equations.sources``: see pyproject.toml)
+walk_source = _source("walk")
+graph_source = _source("graph")

@@ -23,6 +23,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .dataset import GENERATORS
+
 
 def _range(text: str) -> int | tuple[int, int]:
     from equations.cli import UsageError
@@ -68,7 +70,7 @@ def add_parser(subparsers: Any) -> None:
     the method say both defaults in their help."""
     walk, graph = _defaults()
     p = subparsers.add_parser("generate", help="generate a dataset of synthetic theorems with proofs")
-    p.add_argument("--method", choices=("walk", "graph"), default="walk", help="random walk or theorem graph")
+    p.add_argument("--method", choices=tuple(GENERATORS), default="walk", help="random walk or theorem graph")
     p.add_argument("--n", type=int, required=True, help="number of theorems")
     p.add_argument("--out", required=True,
                    help="output folder: data/ (shards), pairs/, manifest.json, README.md (data card)")

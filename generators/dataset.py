@@ -38,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import importlib
 import json
 import os
 import socket
@@ -321,17 +322,21 @@ def shard_path(out: Path, shard: int, fmt: str, flat: bool = False) -> Path:
     return Layout(out, flat).shard(shard, fmt)
 
 
+#: Every generator by name: ``module:class`` (imported on first use). The one place a generator is named: the
+#: ``generate`` command, datasets and the gym sources all read it.
+GENERATORS: dict[str, str] = {
+    "walk": "equations.generators.walk:RandomWalkGenerator",
+    "graph": "equations.generators.graph:GraphGenerator",
+}
+
+
 def make_generator(method: str, rules: str, params: dict[str, Any]) -> Any:
-    """A generator by name (``walk`` or ``graph``) with keyword parameters."""
-    if method == "walk":
-        from .walk import RandomWalkGenerator
-
-        return RandomWalkGenerator(rules, **params)
-    if method == "graph":
-        from .graph import GraphGenerator
-
-        return GraphGenerator(rules, **params)
-    raise ValueError(f"unknown generation method {method!r} (walk or graph)")
+    """A generator by name (a key of :data:`GENERATORS`) with keyword parameters."""
+    target = GENERATORS.get(method)
+    if target is None:
+        raise ValueError(f"unknown generation method {method!r} ({' or '.join(GENERATORS)})")
+    module, cls = target.split(":")
+    return getattr(importlib.import_module(module), cls)(rules, **params)
 
 
 #: Called once per theorem a shard generates: set for the run by ``write_dataset`` (one process) or by the

@@ -1,8 +1,9 @@
 """Where episodes get their theorems: a registry of named sources.
 
 A source is a function ``(np_random, **params) -> (theorem_id, Theorem)``. The bundled ``identities``
-source draws from the Identities set; the generators register ``walk`` and ``graph`` sources when they are
-imported, so ``reset(options={"source": "walk", "params": {...}})`` works without changing this API.
+source draws from the Identities set; other sources (the generators' ``walk`` and ``graph``) are entry points
+of the group ``equations.sources``, loaded on first use, so ``reset(options={"source": "walk", "params":
+{...}})`` works and a package adds a source without changing this module.
 """
 
 from __future__ import annotations
@@ -18,28 +19,37 @@ from ..theorem import Theorem
 
 Source = Callable[..., tuple[str, Theorem]]
 _SOURCES: dict[str, Source] = {}
-#: modules that register sources when imported, by source name (imported on first use)
-_LAZY = {"walk": "equations.generators", "graph": "equations.generators"}
+#: the entry-point group where packages declare sources (``name = "module:function"``), loaded on first use
+GROUP = "equations.sources"
 
 
 def register_source(name: str, fn: Source) -> None:
-    """Make ``options={"source": name, "params": {...}}`` available to every Equations environment."""
+    """Make ``options={"source": name, "params": {...}}`` available to every Equations environment (or declare
+    an entry point of the group ``equations.sources`` in the package that defines ``fn``)."""
     _SOURCES[name] = fn
 
 
+def _declared() -> dict[str, Any]:
+    from importlib.metadata import entry_points
+
+    return {ep.name: ep for ep in entry_points(group=GROUP)}
+
+
 def sources() -> list[str]:
-    return sorted(set(_SOURCES) | set(_LAZY))
+    return sorted(set(_SOURCES) | set(_declared()))
 
 
 def get_source(name: str) -> Source:
-    if name not in _SOURCES and name in _LAZY:
-        try:
-            importlib.import_module(_LAZY[name])
-        except ImportError:
-            pass
     fn = _SOURCES.get(name)
     if fn is None:
-        raise ValueError(f"unknown theorem source {name!r}; available: {', '.join(sorted(_SOURCES)) or 'none'}")
+        ep = _declared().get(name)
+        if ep is not None:
+            try:
+                fn = _SOURCES[name] = ep.load()
+            except ImportError as err:
+                raise ValueError(f"theorem source {name!r} ({ep.value}) cannot be imported: {err}") from None
+    if fn is None:
+        raise ValueError(f"unknown theorem source {name!r}; available: {', '.join(sources()) or 'none'}")
     return fn
 
 
