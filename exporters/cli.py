@@ -145,7 +145,7 @@ def _load(name: str) -> RuleSet:
     # a rule file written by `equations import-mathlib` carries its Lean table beside it
     table = Path(name.removesuffix(".rules") + ".lean.tsv")
     if name.endswith(".rules") and table.is_file():
-        from .lean import use_lean_table
+        from .lean_table import use_lean_table
 
         use_lean_table(rules, table)
     return rules
@@ -197,7 +197,8 @@ def _export(args: argparse.Namespace, items: list[ExportItem], out: Path, rules:
                 report = check_coq(report, out, workers=args.workers, progress=tick)
         return report
     if args.to == "lean":
-        from .lean import check_lean, write_lean
+        from .lean import write_lean
+        from .lean_check import check_lean
 
         report = write_lean(items, out, rules, per_file=args.per_file,
                             rule_check=getattr(args, "rule_check", False))

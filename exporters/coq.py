@@ -36,7 +36,7 @@ from .common import REJECTED, ExportItem, ExportReport, identifier
 from .coq_check import compile_blocks, compile_preamble
 from .coq_preamble import BASE, RULE_SETS, preamble_files, unexportable
 from .coq_syntax import COQ_SCOPE, COQ_TYPE, HOLE, RULE_MODULE, coq_ident, coq_prop, coq_term, lemma_name
-from .trace import Closed, ExportError, Node, Step, proof_variables, rules_used, trace
+from .trace import Closed, ExportError, Node, Step, proof_variables, replace_path, rules_used, trace
 
 #: closes a constant goal over N or Z: linear arithmetic, else compute both sides
 _ZCONST = ("Ltac eqn_zconst := first [ lia | reflexivity | (vm_compute; first [ reflexivity | discriminate "
@@ -175,7 +175,7 @@ class _Emitter:
                 self.emit(f"refine ({'proj2' if forward else 'proj1'} ({proof}) (_ : {self.prop(new_goal)})).")
             else:
                 hole = var(HOLE, self.domain)
-                ctx = _replace_path(step.goal.goal, step.path, hole)
+                ctx = replace_path(step.goal.goal, step.path, hole)
                 lam = f"(fun {coq_ident(HOLE)} : {COQ_TYPE[self.domain]} => {self.prop(ctx)})"
                 assert step.old is not None and step.new is not None
                 # @eq_ind_r R new P (_ : P new) old (e : old = new) : P old; @eq_ind the same with e : new = old
@@ -206,15 +206,6 @@ def _substitute(e: Expr, done: dict[Expr, Expr]) -> Expr:
     if not e.args:
         return e
     return make(e.op, *(_substitute(a, done) for a in e.args))
-
-
-def _replace_path(e: Expr, path: tuple[int, ...], new: Expr) -> Expr:
-    if not path:
-        return new
-    i = path[0]
-    args = list(e.args)
-    args[i] = _replace_path(args[i], path[1:], new)
-    return make(e.op, *args)
 
 
 def theorem_text(name: str, thm: Theorem, proof_node: Node) -> str:

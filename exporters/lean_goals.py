@@ -1,6 +1,8 @@
-"""Lean 4 goal states, as Lean (and LeanDojo) print them, read back into our :class:`equations.Theorem`.
+"""Lean 4 goal states, as Lean (and LeanDojo) print them: written for the export's traced tactics
+(:class:`Goal`, :func:`render_state`, :func:`hyp_name`) and read back into our :class:`equations.Theorem`
+(:func:`parse_goal_state`).
 
-The first half of handing Lean goals to our prover (issue 13, section 3): a state such as ::
+Reading is the first half of handing Lean goals to our prover (issue 13, section 3): a state such as ::
 
     x y : ℝ
     h₀ : 0 < x
@@ -18,6 +20,8 @@ variables needs ``domain`` (Lean's goal view does not show numerals' types).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from equations import Expr, Theorem, make, num, var
 from equations.expr import PI
@@ -35,6 +39,52 @@ MAX = 1024
 _ID = r"[A-Za-z_α-κμ-ορ-ω][A-Za-z0-9_'₀-₉α-κμ-ορ-ω!?]*"
 _TOKEN = re.compile(rf"\s*(?:(?P<num>\d+)|(?P<ident>{_ID}(?:\.{_ID})*)"
                     r"|(?P<field>\.(?:gcd|lcm)\b)|(?P<sym>⁻¹|:(?!=)|[-+*/%^()|√=≠<≤>≥∣πℝℕℤ]))")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# printing (the goal view the Lean export traces, for LeanDojo)
+# ---------------------------------------------------------------------------------------------------------
+
+_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def hyp_name(i: int) -> str:
+    """``h₀``, ``h₁`` ...: the name of the ``i``-th hypothesis in the exported theorems."""
+    return "h" + str(i).translate(_SUB)
+
+
+@dataclass(frozen=True)
+class Goal:
+    """One goal of Lean's goal view: the context entries (names sharing a type print on one line) and the
+    target."""
+
+    context: tuple[tuple[str, str], ...]  # (name, type), in order
+    target: str
+
+    def render(self) -> str:
+        lines: list[str] = []
+        ctx = list(self.context)
+        i = 0
+        while i < len(ctx):
+            j = i
+            while j + 1 < len(ctx) and ctx[j + 1][1] == ctx[i][1]:
+                j += 1
+            lines.append(" ".join(n for n, _ in ctx[i:j + 1]) + " : " + ctx[i][1])
+            i = j + 1
+        lines.append("⊢ " + self.target)
+        return "\n".join(lines)
+
+
+def render_state(goals: Iterable[Goal]) -> str:
+    """Lean's goal view: each goal's context and ``⊢ target``, goals separated by a blank line;
+    ``no goals`` when there is none."""
+    gs = list(goals)
+    return "\n\n".join(g.render() for g in gs) if gs else "no goals"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# reading
+# ---------------------------------------------------------------------------------------------------------
 
 
 class UntranslatableGoal(ValueError):
@@ -230,4 +280,4 @@ def parse_goal_state(text: str, domain: str | None = None) -> Theorem:
 #: (:mod:`.mathlib_import`), which subclasses its hooks for source text
 LeanTermParser = _Parser
 
-__all__ = ["LeanTermParser", "UntranslatableGoal", "parse_goal_state"]
+__all__ = ["Goal", "LeanTermParser", "UntranslatableGoal", "hyp_name", "parse_goal_state", "render_state"]

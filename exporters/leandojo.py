@@ -20,7 +20,7 @@ line and a closed proof is ``no goals``. Tactics are listed in source order; the
 
 Each ``<a>…</a>`` in ``annotated_tactic`` marks a constant the tactic's text names (a ``norm_num`` step names
 none), and the list beside it has one record per mark, in order: its ``full_name`` and, for a Mathlib
-declaration, where the pinned Mathlib (:data:`equations.exporters.lean.MATHLIB_PIN`) declares it:
+declaration, where the pinned Mathlib (:data:`equations.exporters.lean_table.MATHLIB_PIN`) declares it:
 ``def_path`` (as LeanDojo writes a dependency's file, ``.lake/packages/mathlib/Mathlib/...``) and
 ``def_pos`` (1-based line and column of the declaration's name), from the committed table
 ``data/lean/mathlib_names.tsv``. A Lean-core constant (``congrArg``, ``Nat.sub_add_cancel``) has no
@@ -40,7 +40,8 @@ from typing import Any
 from equations import RuleSet
 
 from .common import ExportItem, ExportReport
-from .lean import Tac, pinned_names, render_files
+from .lean import Tac, render_files
+from .lean_table import pinned_names
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_.'₀-₉]*")
 MATHLIB_PREFIX = ".lake/packages/mathlib/"

@@ -16,8 +16,9 @@ generously to ℕ is dropped there. Every rejection is counted by reason.
 
 The Lean template of a rule names the lemma and passes every variable *by name* (``mul_comm (a := {A}) (b :=
 {B})``), named hypotheses by name and arrow hypotheses by position, so it does not matter which binders are
-implicit; the exporter (:mod:`.lean`) reads the table written beside the rules file, and theorems generated
-with the imported rules export under exactly the imported names.
+implicit; the exporter (:mod:`.lean`) reads the table written beside the rules file
+(:func:`.lean_table.use_lean_table`), and theorems generated with the imported rules export under exactly the
+imported names.
 """
 
 from __future__ import annotations
@@ -936,7 +937,7 @@ def load_imported(rules_path: Path) -> RuleSet:
     """The rule set of an import's rules file, with its Lean table registered for the exporter."""
     from equations import load_rules
 
-    from .lean import use_lean_table
+    from .lean_table import use_lean_table
 
     rules = load_rules(rules_path)
     tsv = rules_path.with_name(rules_path.name.removesuffix(".rules") + ".lean.tsv")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from equations import Expr, Proof, Rule, RuleSet, Tactic, Theorem, check_proof, closed_by, replay
+from equations import Expr, Proof, Rule, RuleSet, Tactic, Theorem, check_proof, closed_by, make, replay
 from equations import proof as core
 
 
@@ -84,6 +84,16 @@ def position_path(e: Expr, pos: int) -> tuple[int, ...]:
                 break
             pos -= a.size
     return tuple(path)
+
+
+def replace_path(e: Expr, path: tuple[int, ...], new: Expr) -> Expr:
+    """``e`` with its node at ``path`` (child indices, as :func:`position_path` gives) replaced by ``new``."""
+    if not path:
+        return new
+    i = path[0]
+    args = list(e.args)
+    args[i] = replace_path(args[i], path[1:], new)
+    return make(e.op, *args)
 
 
 def _bindings(rule: Rule, tactic: Tactic, node: Expr) -> tuple[tuple[str, Expr], ...]:

@@ -6,7 +6,7 @@ Usage::
     python scripts/validate_lean_templates.py MATHLIB_GIT_DIR [--rev COMMIT] [--write] [--statements]
 
 ``MATHLIB_GIT_DIR`` is a mathlib4 git directory (a bare mirror, or a checkout's ``.git``) that contains the
-pinned commit (``equations.exporters.lean.MATHLIB_PIN``); ``--rev`` reads another commit instead (to see what
+pinned commit (``equations.exporters.lean_table.MATHLIB_PIN``); ``--rev`` reads another commit instead (to see what
 would break when moving the pin). For every Lean constant the exporter can write (the template tables, the
 ``Real.rpow`` bridge and the names the exporter's own step texts use) the script looks for its declaration in
 ``Mathlib/**.lean`` at that commit:
@@ -570,7 +570,7 @@ def table_text(result: Result, commit: str, date: str, toolchain: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from equations.exporters.lean import MATHLIB_PIN, mathlib_names, template_entries
+    from equations.exporters.lean_table import MATHLIB_PIN, mathlib_names, template_entries
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("mathlib", type=Path, help="mathlib4 git directory holding the pinned commit")
@@ -594,9 +594,9 @@ def main(argv: list[str] | None = None) -> int:
         for n in sorted(result.found):
             print(f"SIGNATURE   {n}: {signature(decls, n)}")
     if args.arity:
-        from equations.exporters.lean import BUNDLED, _table
+        from equations.exporters.lean_table import BUNDLED, rule_table
 
-        pairs = [(f"{s}:{r.id}", r.template) for s in BUNDLED for r in _table(s).values()]
+        pairs = [(f"{s}:{r.id}", r.template) for s in BUNDLED for r in rule_table(s).values()]
         for line in arity_report(decls, pairs):
             print(line)
     bad = set(result.missing) | set(result.deprecated)
