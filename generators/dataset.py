@@ -42,13 +42,13 @@ import importlib
 import json
 import os
 import socket
-import tempfile
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from equations.atomic import AtomicWriter, atomic_target
 from equations.printing import to_infix
 from equations.proof import Proof, replay, step_dicts
 from equations.rules import RuleSet
@@ -104,57 +104,11 @@ def supervised_pairs(record: dict[str, Any]) -> list[dict[str, str]]:
     return [{"id": record["id"], "goal": s["goal"], "tactic": s["tactic"]} for s in record["steps"]]
 
 
-# --- atomic files ------------------------------------------------------------------------------------------
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-#: mkstemp creates 0600 files; a published dataset file gets the permissions of a file created normally
-_FILE_MODE = 0o666 & ~_umask()
-
-
-def _publish(tmp: Path, path: Path) -> None:
-    """Rename a finished temporary file into place, readable as any other file the user creates."""
-    os.chmod(tmp, _FILE_MODE)
-    os.replace(tmp, path)
-
-
-class AtomicWriter:
-    """A text file written to a temporary name in the same directory and renamed into place on ``commit``."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        self.tmp = Path(tmp)
-        self.f = os.fdopen(fd, "w", encoding="utf-8")
-
-    def write(self, text: str) -> None:
-        self.f.write(text)
-
-    def commit(self) -> None:
-        self.f.flush()
-        os.fsync(self.f.fileno())
-        self.f.close()
-        _publish(self.tmp, self.path)
-
-    def abort(self) -> None:
-        if not self.f.closed:
-            self.f.close()
-        self.tmp.unlink(missing_ok=True)
-
+# --- atomic files: equations.atomic (AtomicWriter for streamed shards, atomic_target for Parquet) ---------
 
 def write_text_atomic(path: Path, text: str) -> None:
-    w = AtomicWriter(path)
-    try:
+    with AtomicWriter(path) as w:
         w.write(text)
-        w.commit()
-    except BaseException:
-        w.abort()
-        raise
 
 
 def _jsonl_line(rec: dict[str, Any]) -> str:
@@ -220,15 +174,8 @@ def write_parquet_atomic(path: Path, records: list[dict[str, Any]]) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_target(path) as tmp:
         pq.write_table(pa.Table.from_pydict(_parquet_columns(records), schema=arrow_schema()), tmp)
-        _publish(Path(tmp), path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # --- folder layout -----------------------------------------------------------------------------------------
