@@ -67,7 +67,11 @@ class SearchParams:
     num_samples: int | None = None
     """Tactics kept per expansion (None: every candidate of the policy)."""
     temperature: float = 1.0
+    """Softmax temperature of the policy's priors."""
     length_penalty: float = 0.0
+    """Drawn as in appendix C, where it penalises long generated tactic texts in the paper's decoder; our
+    policies score the engine's own enumeration and generate no text, so none of them reads it (kept so that
+    sampled parameters and the records of runs match the paper's)."""
     fpu: float = 0.5
     """First-play urgency: the value of an unvisited tactic."""
     stop_on_solve: bool = True
