@@ -158,6 +158,7 @@ class EnumerationPolicy:
         self.max_tactics = max_tactics
         self.prefilter = prefilter
         self._static: dict[tuple[str, str | None], float] = {}
+        self._neg_scores: dict[tuple[eq.Rule, str | None], float] = {}  # -rule_score by rule object (hot loop)
 
     def static_score(self, tac: eq.Tactic) -> float:
         """Cheap a-priori score of a tactic from its rule: shrinking patterns and few hypotheses first."""
@@ -190,14 +191,17 @@ class EnumerationPolicy:
         n = len(tl) if self.max_tactics is None else min(len(tl), self.max_tactics)
         if self.prefilter is None or n <= self.prefilter:
             return tl[:n]
-        keys: list[float] = []
+        neg = self._neg_scores
         score = self.rule_score
-        for (r, d, _), c in zip(tl.triples, tl.counts(), strict=True):
-            s = -score(r.id, d)
-            if c == 1:
-                keys.append(s)
-            else:
-                keys.extend([s] * c)
+        for r, d, _ in tl.triples:
+            if (r, d) not in neg:
+                neg[(r, d)] = -score(r.id, d)
+        if len(tl) == len(tl.triples):  # one tactic per triple
+            keys = [neg[(r, d)] for r, d, _ in tl.triples]
+        else:
+            keys = []
+            for (r, d, _), c in zip(tl.triples, tl.counts(), strict=True):
+                keys.extend([neg[(r, d)]] * c)
         del keys[n:]
         order = sorted(range(n), key=keys.__getitem__)
         return [tl[i] for i in sorted(order[: self.prefilter])]

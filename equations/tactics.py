@@ -524,9 +524,8 @@ class TacticList(Sequence[Tactic]):
             i += n
         if not 0 <= i < n:
             raise IndexError(f"tactic {i} of {n}")
-        if not self._special:
-            r, d, pos = self.triples[i]
-            return Tactic(r.id, d, None if d is None else pos)
+        if self._len == len(self.triples):  # one tactic per triple: the index is the triple's
+            return self._tactic(i, 0)
         offsets = self._offsets
         if offsets is None:
             offsets = self._offsets = [0]

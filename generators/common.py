@@ -1,13 +1,14 @@
 """Pieces shared by the generators: generated-theorem objects, canonical forms, seeds, rule-rarity
-sampling and the short assertion-chain prover for side conditions. (Proof minimality checks are
-:func:`equations.proof.droppable_steps`, next to the proofs they edit.)"""
+counts (:class:`Rarity`; the samplers drawing by them are in :mod:`equations.generators.sampling`), the
+values substituted for a rule's free variables, and the short assertion-chain prover for side conditions.
+(Proof minimality checks are :func:`equations.proof.droppable_steps`, next to the proofs they edit.)"""
 
 from __future__ import annotations
 
 import gc
 import random
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from equations.exact import decide
-from equations.expr import RESERVED, Expr, literal_value, num
+from equations.expr import COMPARISON_OPS, RESERVED, Expr, literal_value, num
 from equations.proof import Proof
 from equations.rules import Rule, RuleSet, may_match, signature
 from equations.tactics import Tactic
@@ -247,6 +248,25 @@ def plain_literal(e: Expr) -> bool:
     step would rebuild it as ``0``, so the generators never rewrite it)."""
     v = literal_value(e)
     return v is not None and num(v) is e
+
+
+def substitution_value(rng: random.Random, root: Expr, p_fresh: float, fresh: Callable[[random.Random], Expr],
+                       max_size: int, variables: Sequence[Expr]) -> Expr:
+    """A value for a variable that a rule step introduces (free in its source), as both generators draw it:
+    with probability ``p_fresh`` the fresh expression ``fresh(rng)``, otherwise a subterm of ``root`` of at
+    most ``max_size`` nodes that is not a comparison, uniformly over its occurrences in prefix order (so the
+    new term reuses pieces of the one rewritten), or one of ``variables`` when there is none."""
+    if rng.random() < p_fresh:
+        return fresh(rng)
+    pool: list[Expr] = []
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        if n.size <= max_size and n.op not in COMPARISON_OPS:
+            pool.append(n)
+        if n.args:
+            stack.extend(reversed(n.args))
+    return rng.choice(pool) if pool else rng.choice(variables)
 
 
 def choose_weighted(rng: random.Random, items: Sequence[Any], weights: Sequence[float]) -> Any:

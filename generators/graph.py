@@ -13,7 +13,8 @@ graph:
 * a **hypothesis-free assertion** (``sq_nonneg``, ``le_abs_self``, ``exp_pos``...) instantiated on subterms
   of the graph adds a trivially true fact that later steps can chain with.
 
-Rules are drawn with probability proportional to ``1 / (count + 1) ** bias`` (rarity bias). Theorems are then
+Rules are drawn with probability proportional to ``1 / (count + 1) ** bias`` (rarity bias:
+:class:`~equations.generators.sampling.GraphRuleSampler`). Theorems are then
 sampled among the derived nodes with weights ``depth ** prefer_depth * size ** prefer_size *
 rarity ** prefer_rare``; each theorem is the node's statement with the hypothesis nodes it depends on, and
 its backward proof is the hypertree of the steps that produced it: a fact derived by assertion ``R`` is
@@ -30,11 +31,10 @@ import random
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from itertools import accumulate
 from typing import Any
 
 from equations.closing import is_closed
-from equations.expr import COMPARISON_OPS, Expr, literal_value, make2, num, var
+from equations.expr import Expr, literal_value, make2, num, var
 from equations.patterns import Bindings, compile_builder, match
 from equations.proof import Proof, ProofError, check_proof, droppable_steps
 from equations.rules import Rule, RuleSet, load_rules
@@ -44,7 +44,6 @@ from equations.theorem import Theorem
 from .common import (
     ConfigBase,
     Generated,
-    MatchIndex,
     Range,
     Rarity,
     RejectStats,
@@ -52,8 +51,10 @@ from .common import (
     canonical_key,
     derive_seed,
     plain_literal,
+    substitution_value,
 )
 from .expressions import ExprConfig, random_expression
+from .sampling import GraphRuleSampler
 from .screening import FloatChecker
 
 
@@ -151,23 +152,18 @@ class GraphGenerator:
             raise ValueError(f"no rules in categories {cfg.categories}")
         self.expr_cfg = cfg.expr or ExprConfig.for_domain(self.domain, variables=cfg.variables)
         self.vars = tuple(var(v, self.domain) for v in self.expr_cfg.variables)
-        self.index = MatchIndex(self.use_rules)
         self.asserts = [r for r in self.use_rules if r.kind == "assert" and r.hyps]
         self.free_asserts = [r for r in self.use_rules if r.kind == "assert" and not r.hyps]
         self._hyp_builders: dict[str, tuple[Any, ...]] = {}
         self.stats = _Stats()
         self.rarity = Rarity(cfg.bias)
+        self.sampler = GraphRuleSampler(self.use_rules, self.rarity)
+        self.index = self.sampler.index
         self._seen: dict[str, None] = {}
         self._params = cfg.params()
         self._proofs: dict[int, Proof | None] = {}
-        # rarity weights only change when theorems are emitted: cached between emissions
-        self._wcache: dict[str, float] = {}
         self._sub_checker: FloatChecker | None = None
         self._pin_checkers: dict[tuple[Expr, ...], FloatChecker] = {}  # per graph: see _checker_for
-        self._cum: dict[str, list[float]] = {}
-        # per statement of the current graph: (rule matches, term positions, keys, cumulative weights)
-        self._groups: dict[Expr, tuple[dict[tuple[Rule, str], list[int]], list[int], list[tuple[Rule, str]],
-                                       list[float]]] = {}
 
     # -- public -------------------------------------------------------------------------------------------
     def generate(self, n: int, seed: int = 0) -> Iterator[Generated]:
@@ -214,7 +210,7 @@ class GraphGenerator:
             i = graph.add(_Node(h, "hyp"))
             graph.nodes[i].hyps = frozenset((i,))
         self._proofs = {}
-        self._groups = {}
+        self.sampler.new_graph()
         self._pin_checkers = {}
         derived = 0
         failures = 0
@@ -236,6 +232,9 @@ class GraphGenerator:
         return graph, checker, mask
 
     def _initial_hyps(self, rng: random.Random, checker: FloatChecker) -> list[Expr] | None:
+        """The graph's roots: ``n_hyps`` hypotheses drawn one by one, each kept only when the ones kept so far
+        still hold at enough points; an equation ``v == e`` pins ``v`` to the values of ``e`` in ``checker``
+        (at most one per variable, no cycles). Up to 20 rounds, until at least ``max(1, lo)`` are kept."""
         lo, hi = as_range(self.config.n_hyps)
         olo, ohi = as_range(self.config.hyp_ops)
         k = rng.randint(lo, hi)
@@ -273,6 +272,8 @@ class GraphGenerator:
         return None
 
     def _random_hyp(self, rng: random.Random, olo: int, ohi: int, checker: FloatChecker) -> Expr | None:
+        """A root hypothesis: an equation ``v == e`` (``p_eq_hyp``), a bound on a variable, or a comparison
+        of two expressions of ``hyp_ops`` operators; None when none could be drawn."""
         cfg = self.config
         try:
             if rng.random() < cfg.p_eq_hyp:
@@ -295,25 +296,6 @@ class GraphGenerator:
             return make2(op, a, b)
         except RuntimeError:
             return None
-
-    def _weight(self, r: Rule) -> float:
-        w = self._wcache.get(r.id)
-        if w is None:
-            w = self._wcache[r.id] = self.rarity.weight(r.id)
-        return w
-
-    def _cum_weights(self, name: str, rules: list[Rule]) -> list[float]:
-        """Cumulative rarity weights of a fixed rule list (for ``rng.choices(..., cum_weights=...)``, which
-        draws exactly as ``weights=`` does)."""
-        hit = self._cum.get(name)
-        if hit is None:
-            hit = self._cum[name] = list(accumulate(self._weight(r) for r in rules))
-        return hit
-
-    def _rarity_changed(self) -> None:
-        self._wcache.clear()
-        self._cum.clear()
-        self._groups.clear()
 
     def _ensure(self, graph: _Graph, stmt: Expr) -> int | None:
         """The node of ``stmt``: existing, or added as trivially true; None if neither."""
@@ -350,19 +332,21 @@ class GraphGenerator:
         graph.add(node)
         return True
 
-    def _sub_value(self, rng: random.Random, graph: _Graph, around: Expr) -> Expr:
-        if rng.random() < 0.3:
-            if self._sub_checker is None:
-                # one fixed point set for these tiny expressions (0 or 1 operator) instead of a fresh checker
-                # per call: sampling the points cost more than everything else in the call
-                self._sub_checker = FloatChecker(self.expr_cfg.variables, self.domain, random.Random(0x5B))
-            try:
-                return random_expression(rng, rng.randint(0, 1), self.expr_cfg, self._sub_checker,
-                                         require_variable=False)
-            except RuntimeError:
-                return rng.choice(self.vars)
-        pool = [n for n in around.subterms() if n.size <= self.config.max_sub_size and n.op not in COMPARISON_OPS]
-        return rng.choice(pool) if pool else rng.choice(self.vars)
+    def _sub_value(self, rng: random.Random, around: Expr) -> Expr:
+        """A value for a free variable of a rule (:func:`~equations.generators.common.substitution_value`)."""
+        return substitution_value(rng, around, 0.3, self._fresh_sub, self.config.max_sub_size, self.vars)
+
+    def _fresh_sub(self, rng: random.Random) -> Expr:
+        """A fresh value of at most one operator (a variable when none can be drawn)."""
+        if self._sub_checker is None:
+            # one fixed point set for these tiny expressions (0 or 1 operator) instead of a fresh checker
+            # per call: sampling the points cost more than everything else in the call
+            self._sub_checker = FloatChecker(self.expr_cfg.variables, self.domain, random.Random(0x5B))
+        try:
+            return random_expression(rng, rng.randint(0, 1), self.expr_cfg, self._sub_checker,
+                                     require_variable=False)
+        except RuntimeError:
+            return rng.choice(self.vars)
 
     def _pick_node(self, rng: random.Random, graph: _Graph) -> int:
         # favour recent (deeper) nodes a little, so that chains grow
@@ -374,19 +358,10 @@ class GraphGenerator:
     def _rewrite_step(self, rng: random.Random, graph: _Graph) -> bool:
         fi = self._pick_node(rng, graph)
         f = graph.nodes[fi].stmt
-        hit = self._groups.get(f)
-        if hit is None:
-            groups, term_positions = self.index.groups(f)
-            keys = list(groups)
-            if term_positions:
-                keys.extend(self.index.anywhere)
-            cum = list(accumulate(self._weight(r) for r, _ in keys))
-            hit = self._groups[f] = (groups, term_positions, keys, cum)
-        groups, term_positions, keys, cum = hit
-        if not keys:
+        drawn = self.sampler.draw(rng, f)
+        if drawn is None:
             return False
-        rule, d = rng.choices(keys, cum_weights=cum)[0]
-        pos = rng.choice(groups.get((rule, d), term_positions))
+        rule, d, pos = drawn
         node = f.at(pos)
         if rule.kind == "arith":
             return self._arith_step(rng, graph, fi, f, rule, d, pos, node)
@@ -394,7 +369,7 @@ class GraphGenerator:
         if b is None:
             return False
         for v in rule.free[d]:
-            b[v] = self._sub_value(rng, graph, f)
+            b[v] = self._sub_value(rng, f)
         new_node = rule.build[d](b)
         if new_node is node:
             return False
@@ -445,7 +420,7 @@ class GraphGenerator:
     def _assert_step(self, rng: random.Random, graph: _Graph) -> bool:
         if not self.asserts:
             return False
-        r = rng.choices(self.asserts, cum_weights=self._cum_weights("assert", self.asserts))[0]
+        r = self.sampler.choose(rng, "assert", self.asserts)
         k = len(r.hyps)
         order = list(range(k))
         rng.shuffle(order)
@@ -479,7 +454,7 @@ class GraphGenerator:
         assert r.concl is not None
         for v in sorted(r.concl.variables() - b.keys()):
             around = graph.nodes[chosen[order[0]]].stmt if chosen else graph.nodes[-1].stmt
-            b[v] = self._sub_value(rng, graph, around)
+            b[v] = self._sub_value(rng, around)
         concl = self._builders(r)[0](b)
         premises = tuple(chosen[i] for i in range(k))
         return self._add_derived(graph, _Node(concl, "assert", rule=r, bindings=b, premises=premises))
@@ -487,10 +462,10 @@ class GraphGenerator:
     def _trivial_step(self, rng: random.Random, graph: _Graph) -> bool:
         if not self.free_asserts:
             return False
-        r = rng.choices(self.free_asserts, cum_weights=self._cum_weights("free", self.free_asserts))[0]
+        r = self.sampler.choose(rng, "free", self.free_asserts)
         assert r.concl is not None
         around = graph.nodes[self._pick_node(rng, graph)].stmt
-        b: Bindings = {v: self._sub_value(rng, graph, around) for v in sorted(r.concl.variables())}
+        b: Bindings = {v: self._sub_value(rng, around) for v in sorted(r.concl.variables())}
         stmt = self._builders(r)[0](b)
         if stmt in graph.index or any(h.size > self.config.max_size for h in stmt.args):
             return False
@@ -574,38 +549,23 @@ class GraphGenerator:
         return hit
 
     def _emit(self, graph: _Graph, i: int, checker: FloatChecker, mask: Any) -> Generated | None:
+        """The theorem of node ``i`` with its proof, or None when it is rejected (counted in ``stats``). The
+        checks run cheapest and most often failing first; nothing is recorded before all have passed."""
         cfg = self.config
-        st = self.stats
         node = graph.nodes[i]
         hyps = tuple(graph.nodes[j].stmt for j in sorted(node.hyps))
         thm = Theorem(node.stmt, hyps, self.domain)
         key = canonical_key(thm) if cfg.dedup else ""
         if cfg.dedup and key in self._seen:
-            st.reject("duplicate")
+            self.stats.reject("duplicate")
             return None
-        checker = self._checker_for(graph, hyps, checker)
-        if checker.screen(node.stmt, checker.satisfying(hyps)) is not None or any(
-                checker.overflows(h, checker.all) for h in hyps):
-            st.reject("screen")
+        if not self._screened(graph, thm, checker):
             return None
         proof = self.proof_of(graph, i)
         assert proof is not None
-        if cfg.verify:
-            try:
-                check_proof(thm, proof, self.rules)
-            except ProofError as err:
-                st.reject("proof failed")
-                if len(st.failures) < 20:
-                    st.failures.append(f"{thm} :: {err}")
-                return None
-            if cfg.check_minimal and droppable_steps(thm, proof, self.rules):
-                st.reject("not minimal")
-                return None
-        if cfg.dedup:
-            self._seen[key] = None
-        rules_used = list(dict.fromkeys(s.tactic.rule for s in proof.steps()))
-        self.rarity.add(rules_used)
-        self._rarity_changed()
+        if cfg.verify and not self._verified(thm, proof):
+            return None
+        rules_used = self._record(key, proof)
         kinds = {"assert": 0, "rewrite": 0}
         for s in proof.steps():
             kinds["assert" if s.tactic.direction is None else "rewrite"] += 1
@@ -613,4 +573,37 @@ class GraphGenerator:
                                 "assertion_steps": kinds["assert"], "rewrite_steps": kinds["rewrite"]}
         return Generated(thm, proof, rules_used, meta)
 
+    def _screened(self, graph: _Graph, thm: Theorem, checker: FloatChecker) -> bool:
+        """Whether the theorem passes the float screen (its goal defined and reliable at enough points where
+        its hypotheses hold, no hypothesis overflowing), with the equation pins it assumes only."""
+        checker = self._checker_for(graph, thm.hyps, checker)
+        if checker.screen(thm.goal, checker.satisfying(thm.hyps)) is not None or any(
+                checker.overflows(h, checker.all) for h in thm.hyps):
+            self.stats.reject("screen")
+            return False
+        return True
 
+    def _verified(self, thm: Theorem, proof: Proof) -> bool:
+        """Whether the proof checks (every emitted proof is replayed by the judge) and, with
+        ``check_minimal``, no step of it can be dropped."""
+        st = self.stats
+        try:
+            check_proof(thm, proof, self.rules)
+        except ProofError as err:
+            st.reject("proof failed")
+            if len(st.failures) < 20:
+                st.failures.append(f"{thm} :: {err}")
+            return False
+        if self.config.check_minimal and droppable_steps(thm, proof, self.rules):
+            st.reject("not minimal")
+            return False
+        return True
+
+    def _record(self, key: str, proof: Proof) -> list[str]:
+        """Book an accepted theorem: its dedup key and its rules' counts (the rarity bias; this drops the
+        sampler's cached weights). Returns the rules it uses, in proof order."""
+        if self.config.dedup:
+            self._seen[key] = None
+        rules_used = list(dict.fromkeys(s.tactic.rule for s in proof.steps()))
+        self.sampler.record_use(rules_used)
+        return rules_used

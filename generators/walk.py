@@ -10,11 +10,12 @@ at the root) and the theorem is ``SN`` with ``S0`` as a hypothesis, proved by un
 
 Rules are sampled per (rule, direction) with probability proportional to ``1 / (count + 1) ** bias``, where
 ``count`` is how often the rule occurs in theorems emitted so far (over-sampling rare rules), then a
-position uniformly among those where it matches. A side condition (instantiated rule hypothesis) is closed
-automatically (exact arithmetic, a hypothesis, a hypothesis-free assertion), or proved by a short
-assertion chain (:class:`~equations.generators.common.SideProver`), or, with probability
-``p_side_hyp`` and while the theorem has fewer than ``max_hyps`` hypotheses, added as a hypothesis when it
-is satisfiable at the screening points; otherwise (false or unprovable) the step is rejected.
+position uniformly among those where it matches (:class:`~equations.generators.sampling.WalkRuleSampler`).
+A side condition (instantiated rule hypothesis) is closed automatically (exact arithmetic, a hypothesis, a
+hypothesis-free assertion), or proved by a short assertion chain
+(:class:`~equations.generators.common.SideProver`), or, with probability ``p_side_hyp`` and while the theorem
+has fewer than ``max_hyps`` hypotheses, added as a hypothesis when it is satisfiable at the screening points;
+otherwise (false or unprovable) the step is rejected.
 
 Every emitted proof is replayed by :func:`equations.check_proof` before it is yielded, proofs are minimal
 (no single step can be dropped), theorems are screened in floating point (defined at enough points where
@@ -25,10 +26,8 @@ from __future__ import annotations
 
 import random
 import time
-from bisect import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import accumulate
 from typing import Any
 
 import numpy as np
@@ -36,7 +35,7 @@ import numpy as np
 from equations.closing import is_closed
 from equations.expr import COMPARISON_OPS, Expr, literal_value, make2, num, var
 from equations.proof import Proof, ProofError, check_proof, replay
-from equations.rules import Rule, RuleSet, load_rules, signature
+from equations.rules import Rule, RuleSet, load_rules
 from equations.tactics import InvalidTactic, Tactic, apply
 from equations.theorem import Theorem
 
@@ -51,8 +50,10 @@ from .common import (
     canonical_key,
     derive_seed,
     plain_literal,
+    substitution_value,
 )
 from .expressions import ExprConfig, random_expression
+from .sampling import WalkRuleSampler
 from .screening import FloatChecker, PointPool, growth_depth
 
 
@@ -123,6 +124,10 @@ class _Step:
     after: Expr
 
 
+#: one proof step of a walk: (tactic, side-condition children, whether the rewrite is injective)
+_Link = tuple[Tactic, tuple[Proof | None, ...], bool]
+
+
 @dataclass
 class _Stats(RejectStats):
     attempted: int = 0
@@ -149,24 +154,9 @@ class RandomWalkGenerator:
         self.expr_cfg = cfg.expr or ExprConfig.for_domain(self.domain, variables=cfg.variables)
         self.vars = tuple(var(v, self.domain) for v in self.expr_cfg.variables)
         self.side = SideProver(self.walk_rules, depth=cfg.side_depth, budget=cfg.side_budget)
-        self._anywhere = [(r, d) for r, d in self.walk_rules.anywhere
-                          if not (r.kind == "rewrite" and r.relational)]
-        self._anywhere_of: dict[str, list[int]] = {}  # rule id -> its entries in _anywhere
-        for j, (r, _d) in enumerate(self._anywhere):
-            self._anywhere_of.setdefault(r.id, []).append(j)
-        self._mask_cache: dict[Expr, tuple[int, int]] = {}
-        self._key_id: dict[tuple[Rule, str], int] = {}
-        self._keys: list[tuple[Rule, str]] = []
-        self._keys_of: dict[str, list[int]] = {}  # rule id -> its key ids (to refresh their weights)
-        self._w: list[float] = []                  # rarity weight per key id
-        self._cand_bits: dict[int, list[tuple[Any, int]]] = {}
-        self._cands_alive: list[Any] = []
-        # node signature (op, child ops) -> (candidates of the rule index, their (tester, key bit) list)
-        self._sig_bits: dict[tuple[str, ...], tuple[list[Any], list[tuple[Any, int]]]] = {}
         self.stats = _Stats()
         self.rarity = Rarity(cfg.bias)
-        self._any_w = [self.rarity.weight(r.id) for r, _d in self._anywhere]  # rarity weight per entry
-        self._any_cum: list[float] | None = None
+        self.sampler = WalkRuleSampler(self.walk_rules, self.rarity)
         self._params = self.config.params()
         self._pool: PointPool | None = None
         self._checker: FloatChecker | None = None
@@ -258,6 +248,9 @@ class RandomWalkGenerator:
 
     # -- pieces ---------------------------------------------------------------------------------------------
     def _initial_hyps(self, rng: random.Random, checker: FloatChecker) -> tuple[Expr, ...] | None:
+        """``n_hyps`` (at most ``max_hyps``) simple bounds on variables, redrawn together (10 tries) until they
+        hold at enough screening points. Not shared with the graph generator's: its hypotheses are the graph's
+        roots (equations that pin a variable, comparisons of expressions), accepted one by one."""
         lo, hi = as_range(self.config.n_hyps)
         k = min(rng.randint(lo, hi), self.config.max_hyps)
         for _ in range(10):
@@ -270,6 +263,7 @@ class RandomWalkGenerator:
         return None
 
     def _random_hyp(self, rng: random.Random) -> Expr:
+        """A bound ``v op c`` on a variable (a small constant; nonnegative over nat), for side conditions."""
         v = rng.choice(self.vars)
         op = rng.choice(("gt", "gt", "ge", "ne", "lt", "le"))
         if self.domain == "nat":
@@ -294,118 +288,6 @@ class RandomWalkGenerator:
                 return s
         raise RuntimeError("no satisfiable statement")
 
-    def _kid(self, r: Rule, d: str) -> int:
-        """The id of key (rule, direction), given in order of first match (the order in which the sampler
-        lists keys, so it is part of what a seed determines)."""
-        key = (r, d)
-        i = self._key_id.get(key)
-        if i is None:
-            i = self._key_id[key] = len(self._keys)
-            self._keys.append(key)
-            self._keys_of.setdefault(r.id, []).append(i)
-            self._w.append(self.rarity.weight(r.id))
-        return i
-
-    def _refresh_weights(self, rule_ids: Any) -> None:
-        """Recompute the weights of the keys of ``rule_ids`` after their counts changed."""
-        w = self._w
-        weight = self.rarity.weight
-        anywhere = self._anywhere_of
-        for rid in rule_ids:
-            ks = self._keys_of.get(rid)
-            if ks:
-                x = weight(rid)
-                for k in ks:
-                    w[k] = x
-            js = anywhere.get(rid)
-            if js:
-                x = weight(rid)
-                for j in js:
-                    self._any_w[j] = x
-                self._any_cum = None  # rebuilt by the next step
-
-    def _bits_for(self, cands: list[tuple[Rule, str, Any]]) -> list[tuple[Any, int]]:
-        """(tester, key bit) of a candidate list of the rule index (cached per list: the index keeps them);
-        ``~i`` (negative) until entry i first matches."""
-        hit = self._cand_bits.get(id(cands))
-        if hit is None:
-            hit = self._cand_bits[id(cands)] = [(t, ~i) for i, (_r, _d, t) in enumerate(cands)]
-            self._cands_alive.append(cands)  # keep the list (and so its id) alive
-        return hit
-
-    def _masks(self, node: Expr) -> tuple[int, int]:
-        """(rules matching at this node, rules matching somewhere in its subtree) as bitmasks over key ids
-        (cached per interned node, so a step only computes the masks of its new nodes)."""
-        hit = self._mask_cache.get(node)
-        if hit is not None:
-            return hit
-        own = 0
-        sig = signature(node)
-        entry = self._sig_bits.get(sig)
-        if entry is None:  # the rule index's candidates depend only on this signature
-            cands = self.walk_rules.candidates(node)
-            entry = self._sig_bits[sig] = (cands, self._bits_for(cands))
-        cands, bits = entry
-        for t, bit in bits:
-            if t(node):
-                if bit < 0:  # first match of entry ~bit: give its key an id now (discovery order)
-                    i = ~bit
-                    r, d, _ = cands[i]
-                    bit = 1 << self._kid(r, d)
-                    bits[i] = (t, bit)
-                own |= bit
-        sub = own
-        cache = self._mask_cache
-        for a in node.args:
-            h = cache.get(a)
-            sub |= (h if h is not None else self._masks(a))[1]
-        if len(cache) > 300_000:
-            cache.clear()
-        out = cache[node] = (own, sub)
-        return out
-
-    def _root_masks(self, root: Expr) -> tuple[int, int]:
-        """(mask at position 0, mask of the whole statement or term)."""
-        if root.op not in COMPARISON_OPS:
-            return self._masks(root)
-        own = 0
-        for r, d, t in self.walk_rules.relational.get(root.op, ()):
-            if t(root):
-                own |= 1 << self._kid(r, d)
-        sub = own
-        for a in root.args:
-            sub |= self._masks(a)[1]
-        return own, sub
-
-    def _positions(self, root: Expr, k: int) -> list[int]:
-        """Positions where key ``k`` matches (only subtrees whose mask has the key are visited)."""
-        bit = 1 << k
-        out: list[int] = []
-        masks = self._masks
-        if root.op in COMPARISON_OPS:
-            if self._root_masks(root)[0] & bit:
-                out.append(0)
-            stack = [(root.args[1], 1 + root.args[0].size), (root.args[0], 1)]
-        else:
-            stack = [(root, 0)]
-        get = self._mask_cache.get
-        pop = stack.pop
-        push = stack.append
-        while stack:
-            node, pos = pop()
-            own, sub = get(node) or masks(node)  # cached for the whole root unless the cache was just cleared
-            if not sub & bit:
-                continue
-            if own & bit:
-                out.append(pos)
-            args = node.args
-            if args:
-                a0 = args[0]
-                if len(args) == 2:
-                    push((args[1], pos + 1 + a0.size))
-                push((a0, pos + 1))
-        return out
-
     def _walk(self, rng: random.Random, root: Expr, n: int, visited: dict[Expr, None], state: _WalkState,
               checker: FloatChecker, reversed_: bool) -> list[_Step] | None:
         steps: list[_Step] = []
@@ -420,66 +302,32 @@ class RandomWalkGenerator:
 
     def _step(self, rng: random.Random, root: Expr, visited: dict[Expr, None], state: _WalkState,
               checker: FloatChecker, reversed_: bool) -> _Step | None:
-        is_stmt = root.op in COMPARISON_OPS
-        mask = self._root_masks(root)[1]
-        any_cum = self._any_cum
-        if any_cum is None:
-            any_cum = self._any_cum = [0.0, *accumulate(self._any_w)]
-        has_terms = root.size > 1 or not is_stmt
-        n_any = len(any_cum) - 1 if has_terms else 0
-        # keys matching somewhere (ascending key id), weights summed left to right after the "anywhere" rules
-        # (a plain loop over the ~30 set bits: cheaper than numpy's per-call overhead at this size)
-        cum = any_cum[1:n_any + 1]
-        total = any_cum[n_any]
-        ids: list[int] = []
-        w = self._w
-        append_c = cum.append
-        append_i = ids.append
-        while mask:
-            low = mask & -mask
-            k = low.bit_length() - 1
-            mask ^= low
-            total += w[k]
-            append_c(total)
-            append_i(k)
-        n_keys = len(cum)
-        if not n_keys:
+        """One step of the walk: up to ``attempts`` (rule, direction, position) draws, the first that
+        :meth:`_try` accepts; a failed draw makes its rule rarer (``fail_weight``)."""
+        sampler = self.sampler
+        table = sampler.table(root)
+        if table is None:
             return None
-        lo_pos = 1 if is_stmt else 0
         for _ in range(self.config.attempts):
-            j = min(bisect(cum, rng.random() * total), n_keys - 1)
-            if j < n_any:
-                rule, d = self._anywhere[j]
-                pos = rng.randrange(lo_pos, root.size)
-            else:
-                k = ids[j - n_any]
-                rule, d = self._keys[k]
-                if reversed_ and rule.arith_op == "pow":
-                    continue  # int_pow only rewrites forward: a walk that is undone cannot use it
-                pos = rng.choice(self._positions(root, k))
+            drawn = sampler.draw(rng, root, table, reversed_)
+            if drawn is None:
+                continue
+            rule, d, pos = drawn
             step = self._try(rng, root, rule, d, pos, visited, state, checker)
             if step is not None:
                 return step
             if self.config.fail_weight:
-                self.rarity.add((rule.id,), self.config.fail_weight)
-                self._refresh_weights((rule.id,))
+                sampler.record_failure(rule.id, self.config.fail_weight)
         return None
 
     def _sub_value(self, rng: random.Random, root: Expr) -> Expr:
-        if rng.random() < self.config.p_fresh_sub:
-            return random_expression(rng, rng.randint(0, 1), self.expr_cfg, self._checker, require_variable=False)
-        # the subterms of at most max_sub_size nodes, in prefix order
-        limit = self.config.max_sub_size
-        pool: list[Expr] = []
-        stack = [root]
-        while stack:
-            n = stack.pop()
-            if n.size <= limit:
-                if n.op not in COMPARISON_OPS:
-                    pool.append(n)
-            if n.args:
-                stack.extend(reversed(n.args))
-        return rng.choice(pool) if pool else rng.choice(self.vars)
+        """A value for a free variable of a rule (:func:`~equations.generators.common.substitution_value`)."""
+        cfg = self.config
+        return substitution_value(rng, root, cfg.p_fresh_sub, self._fresh_sub, cfg.max_sub_size, self.vars)
+
+    def _fresh_sub(self, rng: random.Random) -> Expr:
+        """A fresh value of at most one operator, screened by this attempt's checker."""
+        return random_expression(rng, rng.randint(0, 1), self.expr_cfg, self._checker, require_variable=False)
 
     def _try(self, rng: random.Random, root: Expr, rule: Rule, d: str, pos: int, visited: dict[Expr, None],
              state: _WalkState, checker: FloatChecker) -> _Step | None:
@@ -569,12 +417,40 @@ class RandomWalkGenerator:
 
     def _assemble(self, root0: Expr, left: list[_Step], right: list[_Step], state: _WalkState,
                   checker: FloatChecker) -> Generated | None:
+        """The theorem and proof of a finished walk, or None when it is rejected (counted in ``stats``). The
+        checks run cheapest and most often failing first; nothing is recorded before all have passed."""
         cfg = self.config
-        st = self.stats
-        # (tactic, side children) in proof order, and the walked term (or statement) each step rewrites
-        chain: list[tuple[Tactic, tuple[Proof | None, ...], bool]] = []
+        chain, fronts, goal, rhs = self._chain(root0, left, right)
+        thm, points = self._theorem(goal, root0, state, checker)
+        if is_closed(thm, self.rules):
+            self.stats.reject("trivial")
+            return None
+        if not self._screened(thm, points, checker):
+            return None
+        # after the screen, which rejects one walk in ten: the key prints the whole theorem
+        key = canonical_key(thm) if cfg.dedup else ""
+        if cfg.dedup and key in self._seen:
+            self.stats.reject("duplicate")
+            return None
+        proof = self._proof(chain)
+        if cfg.verify and not self._verified(thm, proof, chain, fronts, rhs):
+            return None
+        rules_used = self._record(key, chain)
+        meta: dict[str, Any] = {
+            "generator": self.name, "params": self._params, "steps": len(chain),
+            "mode": cfg.mode, "A0": str(root0),
+        }
+        return Generated(thm, proof, rules_used, meta)
+
+    def _chain(self, root0: Expr, left: list[_Step], right: list[_Step]) -> tuple[list[_Link], list[Expr], Expr,
+                                                                                   Expr | None]:
+        """(links, fronts, goal, right side): the proof's steps in order, as (tactic, side children,
+        injective) links, with the walked term (or statement) each rewrites, for the theorem ``goal``. In eq
+        mode the proof undoes the left walk (reversed steps) and replays the right one, so the goal's right
+        side ``rhs`` stays fixed; in rel mode it undoes the walk, from the final statement back to ``S0``."""
+        chain: list[_Link] = []
         fronts: list[Expr] = []
-        if cfg.mode == "eq":
+        if self.config.mode == "eq":
             lhs = left[-1].after if left else root0
             rhs = right[-1].after
             goal = make2("eq", lhs, rhs)
@@ -585,79 +461,99 @@ class RandomWalkGenerator:
                 chain.append((Tactic(s.rule.id, s.direction, s.pos + 1, s.fwd_subs), s.sides,
                               self._injective(s.rule, s.direction)))
                 fronts.append(s.before)
-        else:
-            goal = right[-1].after
-            for s in reversed(right):
-                chain.append(self._reverse(s, 0))
-                fronts.append(s.after)
+            return chain, fronts, goal, rhs
+        goal = right[-1].after
+        for s in reversed(right):
+            chain.append(self._reverse(s, 0))
+            fronts.append(s.after)
+        return chain, fronts, goal, None
+
+    def _theorem(self, goal: Expr, root0: Expr, state: _WalkState, checker: FloatChecker) -> tuple[Theorem, Any]:
+        """The theorem of ``goal`` with the hypotheses its proof uses (all with ``keep_unused_hyps``; in rel
+        mode ``S0`` always), and the screening points where they hold (recomputed only when some were
+        dropped: dropping a hypothesis widens them)."""
         hyps_all = tuple(state.hyps)
         used = state.used
-        if cfg.mode == "rel":
+        if self.config.mode == "rel":
             used = {**used, root0: None}
-        hyps = hyps_all if cfg.keep_unused_hyps else tuple(h for h in hyps_all if h in used)
-        thm = Theorem(goal, hyps, self.domain)
-        if is_closed(thm, self.rules):
-            st.reject("trivial")
-            return None
+        hyps = hyps_all if self.config.keep_unused_hyps else tuple(h for h in hyps_all if h in used)
         points = checker.satisfying(hyps) if len(hyps) != len(hyps_all) else state.points
-        why = checker.screen(goal, points)
-        if why is None and any(checker.overflows(h, checker.all) for h in hyps):
+        return Theorem(goal, hyps, self.domain), points
+
+    def _screened(self, thm: Theorem, points: Any, checker: FloatChecker) -> bool:
+        """Whether the theorem passes the float screen (its goal defined and reliable at enough ``points``;
+        no hypothesis overflowing anywhere): the walk screened each step, this is the judge."""
+        why = checker.screen(thm.goal, points)
+        if why is None and any(checker.overflows(h, checker.all) for h in thm.hyps):
             why = "overflow"
         if why is not None:
-            st.reject(f"screen: {why}")
-            return None
-        # after the screen, which rejects one walk in ten: the key prints the whole theorem
-        key = canonical_key(thm) if cfg.dedup else ""
-        if cfg.dedup and key in self._seen:
-            st.reject("duplicate")
-            return None
+            self.stats.reject(f"screen: {why}")
+            return False
+        return True
+
+    @staticmethod
+    def _proof(chain: list[_Link]) -> Proof:
+        """The backward proof of a chain: each step's first child proves the rest of the chain."""
         proof: Proof | None = None
         for tac, sides, _ in reversed(chain):
             proof = Proof(tac, (proof, *sides))
         assert proof is not None
-        if cfg.verify:
+        return proof
+
+    def _verified(self, thm: Theorem, proof: Proof, chain: list[_Link], fronts: list[Expr],
+                  rhs: Expr | None) -> bool:
+        """Whether the proof checks (every emitted proof is replayed by the judge) and is minimal."""
+        st = self.stats
+        try:
+            check_proof(thm, proof, self.rules)
+        except ProofError as err:
+            st.reject("proof failed")
+            st.failures.append(f"{thm} :: {err}")
+            return False
+        if self._droppable(thm, proof, chain, fronts, rhs):
+            st.reject("not minimal")
+            return False
+        return True
+
+    def _droppable(self, thm: Theorem, proof: Proof, chain: list[_Link], fronts: list[Expr],
+                   rhs: Expr | None) -> bool:
+        """Whether some step of the (checked) proof can be dropped.
+
+        A step can only be dropped if a later step loses information; test those few exactly. Dropping step
+        i leaves steps 0..i-1 as they were (same tactics on the same goals, already checked), so the
+        shortened proof checks exactly when the steps after i prove the goal that step i rewrote: replay only
+        that suffix, from the walk's goal before step i (much cheaper than the general
+        :func:`equations.proof.droppable_steps`)."""
+        last_lossy = max((i for i, c in enumerate(chain) if not c[2]), default=-1)
+        suffixes: list[Proof | None] = []
+        p: Proof | None = proof
+        while p is not None and len(suffixes) <= last_lossy:
+            p = p.children[0]
+            suffixes.append(p)  # suffixes[i]: the proof after step i
+        for i in range(last_lossy):
+            before = make2("eq", fronts[i], rhs) if rhs is not None else fronts[i]
             try:
-                check_proof(thm, proof, self.rules)
-            except ProofError as err:
-                st.reject("proof failed")
-                st.failures.append(f"{thm} :: {err}")
-                return None
-            # A step can only be dropped if a later step loses information; test those few exactly. Dropping
-            # step i leaves steps 0..i-1 as they were (same tactics on the same goals, already checked), so
-            # the shortened proof checks exactly when the steps after i prove the goal that step i rewrote:
-            # replay only that suffix, from the walk's goal before step i.
-            last_lossy = max((i for i, c in enumerate(chain) if not c[2]), default=-1)
-            suffixes: list[Proof | None] = []
-            p: Proof | None = proof
-            while p is not None and len(suffixes) <= last_lossy:
-                p = p.children[0]
-                suffixes.append(p)  # suffixes[i]: the proof after step i
-            for i in range(last_lossy):
-                before = make2("eq", fronts[i], rhs) if cfg.mode == "eq" else fronts[i]
-                try:
-                    check_proof(Theorem(before, hyps, self.domain), suffixes[i], self.rules)
-                except ProofError:
-                    continue
-                st.reject("not minimal")
-                return None
-        if cfg.dedup:
+                check_proof(Theorem(before, thm.hyps, self.domain), suffixes[i], self.rules)
+            except ProofError:
+                continue
+            return True
+        return False
+
+    def _record(self, key: str, chain: list[_Link]) -> list[str]:
+        """Book an accepted theorem: its dedup key and its rules' counts (one per step: the rarity bias).
+        Returns the rules it uses, the walk's in order, then those of the side proofs."""
+        if self.config.dedup:
             self._seen[key] = None
         rules_used = list(dict.fromkeys(t.rule for t, _, _ in chain))
         for side_proof in (c for _, sides, _ in chain for c in sides if c is not None):
             for sp in side_proof.steps():
                 if sp.tactic.rule not in rules_used:
                     rules_used.append(sp.tactic.rule)
-        used_ids = [t.rule for t, _, _ in chain]
-        self.rarity.add(used_ids)
-        self._refresh_weights(dict.fromkeys(used_ids))
-        st.emitted += 1
-        meta: dict[str, Any] = {
-            "generator": self.name, "params": self._params, "steps": len(chain),
-            "mode": cfg.mode, "A0": str(root0),
-        }
-        return Generated(thm, proof, rules_used, meta)
+        self.sampler.record_use([t.rule for t, _, _ in chain])
+        self.stats.emitted += 1
+        return rules_used
 
-    def _reverse(self, s: _Step, offset: int) -> tuple[Tactic, tuple[Proof | None, ...], bool]:
+    def _reverse(self, s: _Step, offset: int) -> _Link:
         r = s.rule
         rd = "bwd" if s.direction == "fwd" else "fwd"
         if r.kind == "arith":
