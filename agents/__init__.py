@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from .hypergraph import Edge, Hypergraph, Node
-from .policy import ConstantCritic, EngineEnv, EnumerationPolicy, SizeCritic, Suggestion
+from .policy import ConstantCritic, EngineEnv, EnumerationPolicy, SamplingParams, SizeCritic, Suggestion
 from .proofs import critic_samples, extract_proof, minimal_proofs, tactic_samples
 from .prover import ProofResult, prove
 from .search import HTPS, SearchParams, SearchStats
@@ -25,6 +25,7 @@ __all__ = [
     "Hypergraph",
     "Node",
     "ProofResult",
+    "SamplingParams",
     "SearchParams",
     "SearchStats",
     "SizeCritic",

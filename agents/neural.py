@@ -27,11 +27,11 @@ import equations as eq
 from equations.atomic import write_atomic
 
 from .model import Batch, ModelConfig, PolicyCritic, autocast, collate, default_device, preset, split_logits
-from .policy import Suggestion, sample_without_replacement, softmax
+from .policy import SamplingParams, Suggestion, sample_without_replacement, softmax
 from .tokenizer import Encoded, RuleVocab, TacticFeatures, Vocab, distinct, encode_theorem, tactic_features
 
 if TYPE_CHECKING:
-    from .search import SearchParams
+    pass
 
 CHECKPOINT_FORMAT = 1
 WEIGHTS = "model.safetensors"
@@ -273,7 +273,7 @@ class NeuralPolicy:
         self.top_k = top_k
         self.max_batch = max_batch
 
-    def propose(self, goals: Sequence[Any], params: SearchParams, rng: random.Random) -> list[list[Suggestion]]:
+    def propose(self, goals: Sequence[Any], params: SamplingParams, rng: random.Random) -> list[list[Suggestion]]:
         expanded = self.agent.expand(list(goals), params.temperature, self.max_batch, self.top_k)
         out: list[list[Suggestion]] = []
         for cands in expanded:

@@ -11,14 +11,24 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Hashable, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
+from dataclasses import dataclass
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 import equations as eq
 
-if TYPE_CHECKING:
-    from .search import SearchParams
-
 G = TypeVar("G", bound=Hashable)
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    """What a policy is told by the search: how many tactics to propose per goal and the softmax
+    temperature of their priors (the rest of :class:`~equations.agents.search.SearchParams` is the
+    search's own business; ``SearchParams.sampling`` gives these two)."""
+
+    num_samples: int | None = None
+    """Tactics kept per goal (None: every candidate)."""
+    temperature: float = 1.0
+    """Softmax temperature of the priors."""
 
 
 class Suggestion(NamedTuple):
@@ -31,7 +41,7 @@ class Suggestion(NamedTuple):
 
 
 class Policy(Protocol):
-    def propose(self, goals: Sequence[Any], params: SearchParams, rng: random.Random) -> list[list[Suggestion]]:
+    def propose(self, goals: Sequence[Any], params: SamplingParams, rng: random.Random) -> list[list[Suggestion]]:
         """Candidate tactics for each goal (at most ``params.num_samples`` each when that is set)."""
         ...
 
@@ -224,7 +234,7 @@ class EnumerationPolicy:
                 open_size += sg.goal.size
         return tuple(out), (thm.goal.size - open_size) / self.scale
 
-    def _one(self, thm: eq.Theorem, params: SearchParams, rng: random.Random) -> list[Suggestion]:
+    def _one(self, thm: eq.Theorem, params: SamplingParams, rng: random.Random) -> list[Suggestion]:
         tactics = self.candidates(thm)
         cands: list[tuple[Any, tuple[Any, ...]]] = []
         scores: list[float] = []
@@ -244,5 +254,5 @@ class EnumerationPolicy:
         idx = sample_without_replacement(priors, k, rng)
         return [Suggestion(cands[i][0], priors[i], cands[i][1]) for i in idx]
 
-    def propose(self, goals: Sequence[Any], params: SearchParams, rng: random.Random) -> list[list[Suggestion]]:
+    def propose(self, goals: Sequence[Any], params: SamplingParams, rng: random.Random) -> list[list[Suggestion]]:
         return [self._one(g, params, rng) for g in goals]

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import heapq
-import math
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -19,7 +18,7 @@ from typing import Any, TypeVar
 import equations as eq
 
 from .hypergraph import Edge, Hypergraph, Node
-from .search import SearchParams, q_value, rp_lambda, rp_policy
+from .search import SearchParams, puct_scale, puct_score, q_value, rp_lambda, rp_policy
 
 G = TypeVar("G", bound=Hashable)
 
@@ -154,7 +153,7 @@ def critic_samples(graph: Hypergraph[G], params: SearchParams | None = None,
                 k = max(range(len(live)), key=lambda i: (pi[i], live[i].prior, -i))
                 best = live[k]
             else:
-                s = params.exploration * math.sqrt(max(1, n.n_sum))
-                best = max(live, key=lambda e: (q_value(e, params.fpu) + s * e.prior / (1 + e.n + e.vc), e.prior))
+                s = puct_scale(params.exploration, n.n_sum)
+                best = max(live, key=lambda e: (puct_score(q_value(e, params.fpu), e.prior, e.n + e.vc, s), e.prior))
             out.append(CriticSample(n.goal, best.w / best.n, "internal"))
     return out

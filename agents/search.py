@@ -41,7 +41,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
 from .hypergraph import Edge, Hypergraph, Node
-from .policy import Critic, Environment, Policy
+from .policy import Critic, Environment, Policy, SamplingParams
 
 G = TypeVar("G", bound=Hashable)
 
@@ -115,6 +115,11 @@ class SearchParams:
         )
         return replace(p, **fixed)
 
+    @property
+    def sampling(self) -> SamplingParams:
+        """The policy's part of these parameters (what :meth:`Policy.propose` is given)."""
+        return SamplingParams(self.num_samples, self.temperature)
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -131,11 +136,23 @@ def q_value(e: Edge[Any], fpu: float = 0.5) -> float:
     return e.w / c
 
 
-def puct_scores(priors: list[float], qs: list[float], counts: list[int], n_sum: int, c: float) -> list[float]:
-    """``Q + c * P * sqrt(max(1, sum N)) / (1 + C)`` for each tactic (the ``max`` lets the prior order the
+def puct_scale(c: float, n_sum: int) -> float:
+    """The exploration factor ``c * sqrt(max(1, sum N))`` of a node (the ``max`` lets the prior order the
     first visits of a node)."""
-    s = c * math.sqrt(max(1, n_sum))
-    return [q + s * p / (1 + k) for p, q, k in zip(priors, qs, counts, strict=True)]
+    return c * math.sqrt(max(1, n_sum))
+
+
+def puct_score(q: float, prior: float, count: int, scale: float) -> float:
+    """PUCT (A.2): ``Q + scale * P / (1 + C)``, ``scale`` from :func:`puct_scale`, ``C`` the tactic's visits
+    (with virtual counts during the search). :meth:`HTPS.select_edge` inlines it (a call per tactic on the
+    search's hottest loop); a test checks that the two agree."""
+    return q + scale * prior / (1 + count)
+
+
+def puct_scores(priors: list[float], qs: list[float], counts: list[int], n_sum: int, c: float) -> list[float]:
+    """:func:`puct_score` of each tactic of a node."""
+    s = puct_scale(c, n_sum)
+    return [puct_score(q, p, k, s) for p, q, k in zip(priors, qs, counts, strict=True)]
 
 
 def rp_policy(priors: list[float], qs: list[float], lam: float, iters: int = 60) -> list[float]:
@@ -274,6 +291,7 @@ class HTPS(Generic[G]):
         self._c = self.params.exploration
         self._fpu = self.params.fpu
         self._rp = self.params.policy == "rp"
+        self._sampling = self.params.sampling
         self._penalty = self.params.depth_penalty
         if env.is_closed(root):
             # a goal that closes automatically is proved by the empty proof
@@ -293,7 +311,7 @@ class HTPS(Generic[G]):
             return edges[0]
         fpu = self._fpu
         if not self._rp:
-            s = self._c * math.sqrt(max(1, node.n_sum))
+            s = puct_scale(self._c, node.n_sum)
             best = edges[0]
             best_score = -math.inf
             for e in edges:
@@ -305,7 +323,7 @@ class HTPS(Generic[G]):
                     q = fpu / (c if c > 1 else 1)
                 else:
                     q = e.w / c
-                score = q + s * e.prior / (1 + c)
+                score = q + s * e.prior / (1 + c)  # puct_score(q, e.prior, c, s), inlined
                 if score > best_score or (score == best_score and e.prior > best.prior):
                     best = e
                     best_score = score
@@ -402,7 +420,7 @@ class HTPS(Generic[G]):
                 nodes = kept
                 if not nodes:
                     return
-        suggestions = self.policy.propose([n.goal for n in nodes], self.params, self.rng)
+        suggestions = self.policy.propose([n.goal for n in nodes], self._sampling, self.rng)
         fresh: list[Node[G]] = []
         for node, sugg in zip(nodes, suggestions, strict=True):
             triples: list[tuple[Any, float, tuple[Any, ...]]] = []

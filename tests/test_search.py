@@ -16,6 +16,8 @@ from equations.agents.evaluate import EvalConfig, Task, evaluate, load_tasks, re
 from equations.agents.policy import ConstantCritic, EngineEnv, EnumerationPolicy, sample_without_replacement
 from equations.agents.proofs import critic_samples, extract_proof, minimal_proofs, proof_steps, tactic_samples
 from equations.agents.search import puct_scores, q_value, rp_lambda, rp_policy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import equations as eq
 
@@ -474,3 +476,28 @@ def test_identities_sample_with_checked_proofs(rules: eq.RuleSet) -> None:
             proved += 1
             assert eq.check_proof(it.theorem, res.proof, rules)
     assert proved >= 1
+
+
+@settings(max_examples=60)
+@given(st.lists(st.tuples(st.floats(0.01, 1.0), st.integers(0, 6), st.integers(0, 3), st.floats(0.0, 1.0)),
+                min_size=2, max_size=6),
+       st.floats(0.01, 10.0), st.sampled_from([0, 1]))
+def test_selection_inlines_puct_score(edges: list[tuple[float, int, int, float]], c: float, solved: int) -> None:
+    """select_edge's inlined PUCT picks the argmax of puct_score(q_value, prior, N + virtual count, scale)
+    (ties to the larger prior, then the earlier tactic), with or without a solving tactic."""
+    from equations.agents.search import puct_scale, puct_score
+
+    g: Hypergraph[str] = Hypergraph("A")
+    made = g.expand(g.root, [(f"t{i}", p, [f"B{i}"]) for i, (p, _, _, _) in enumerate(edges)])
+    for e, (_, n, vc, w) in zip(made, edges, strict=True):
+        e.n, e.vc, e.w = n, vc, w * n
+    if solved:
+        made[0].n_unsolved = 0
+    g.root.n_sum = sum(e.n for e in made)
+    s: HTPS[str] = HTPS("A", TableEnv(), TablePolicy({}), ConstantCritic(), SearchParams(exploration=c))
+    s.graph = g
+    live = [e for e in made if e.expandable]
+    scale = puct_scale(c, g.root.n_sum)
+    scores = [puct_score(q_value(e), e.prior, e.n + e.vc, scale) for e in live]
+    best = max(range(len(live)), key=lambda i: (scores[i], live[i].prior, -i))
+    assert s.select_edge(g.root) is live[best]
