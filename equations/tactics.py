@@ -208,9 +208,6 @@ def _bind_free(rule: Rule, direction: str | None, tactic: Tactic, bindings: dict
         bindings[k] = _check_sub(k, given[k], domain)
 
 
-_numeral_value = literal_value
-
-
 def _check_numeral(v: int, domain: str) -> int:
     if v < 0 and domain == "nat":
         raise InvalidTactic("the result would be negative in the naturals", "arith")
@@ -248,7 +245,7 @@ def _arith(rule: Rule, direction: str, node: Expr, tactic: Tactic, domain: str) 
     if direction == "fwd":
         if node.op != op or len(node.args) != 2:
             raise InvalidTactic(f"rule {rule.id} rewrites a {op} of two integer literals; found {to_infix(node)}")
-        a, b = (_numeral_value(x) for x in node.args)
+        a, b = (literal_value(x) for x in node.args)
         if a is None or b is None:
             raise InvalidTactic(f"rule {rule.id} needs integer literals on both sides of {to_infix(node)}")
         if op == "add":
@@ -263,7 +260,7 @@ def _arith(rule: Rule, direction: str, node: Expr, tactic: Tactic, domain: str) 
             raise InvalidTactic("the result is too large", "arith")
         return _numeral(a**b, domain)
     # backward: c  ->  a op b with the value of a given
-    c = _numeral_value(node)
+    c = literal_value(node)
     if c is None:
         raise InvalidTactic(f"rule {rule.id} <- rewrites an integer literal; found {to_infix(node)}")
     if op == "pow":
@@ -271,7 +268,7 @@ def _arith(rule: Rule, direction: str, node: Expr, tactic: Tactic, domain: str) 
     given = dict(tactic.subs)
     if set(given) != {"A"}:
         raise InvalidTactic(f"rule {rule.id} <- needs exactly 'with A := <integer literal>'", "substitution")
-    a = _numeral_value(given["A"])
+    a = literal_value(given["A"])
     if a is None:
         raise InvalidTactic(f"rule {rule.id}: A must be an integer literal", "substitution")
     b = _split(op, c, a, domain)
@@ -581,7 +578,7 @@ def applicable(
         if rule.kind == "arith":
             if numerals is None:
                 pool = cands if cands is not None else substitution_candidates(thm)
-                numerals = [e for e in pool if _numeral_value(e) is not None] or [num(1)]
+                numerals = [e for e in pool if literal_value(e) is not None] or [num(1)]
                 if num(1) not in numerals:
                     numerals.append(num(1))
             valid = _valid_splits(thm, rules, rule, d, pos, numerals)
@@ -606,7 +603,7 @@ def _valid_splits(thm: Theorem, rules: RuleSet, rule: Rule, d: str | None, pos: 
     ``a op b`` (what :func:`apply` would accept), decided arithmetically without building the goals."""
     goal = thm.goal
     op = rule.arith_op
-    c = _numeral_value(goal.at(pos)) if pos < goal.size else None
+    c = literal_value(goal.at(pos)) if pos < goal.size else None
     if d != "bwd" or op is None or op == "pow" or c is None or goal.depth + 2 > MAX_DEPTH:
         out = []  # not the common case: let apply decide
         for e in numerals:
@@ -618,7 +615,7 @@ def _valid_splits(thm: Theorem, rules: RuleSet, rule: Rule, d: str | None, pos: 
         return out
     valid = []
     for e in numerals:
-        v = _numeral_value(e)
+        v = literal_value(e)
         assert v is not None
         try:
             _split(op, c, v, thm.domain)
@@ -629,11 +626,11 @@ def _valid_splits(thm: Theorem, rules: RuleSet, rule: Rule, d: str | None, pos: 
 
 
 def is_numeral(e: Expr) -> bool:
-    return _numeral_value(e) is not None
+    return literal_value(e) is not None
 
 
 def numeral_value(e: Expr) -> Fraction | None:
-    v = _numeral_value(e)
+    v = literal_value(e)
     return None if v is None else Fraction(v)
 
 
