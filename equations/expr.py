@@ -73,8 +73,9 @@ class _Slots:
     _infix: str | None
     _prefix: str | None
     _vars: frozenset[str] | None
-    #: one-entry memo of data derived from the node by an owner (``(owner token, ...)``, see
-    #: :class:`equations.envs.actions.ActionIndex`): it lives and dies with the node, so a cache of
+    #: one-entry memo of data derived from the node by one owner, a rule set's match index
+    #: (``(owner token, keys at the node, keys in the subtree, ...)``, see :mod:`equations.matching`; the
+    #: environments' action index appends its counts): it lives and dies with the node, so a cache of
     #: per-node data needs no dictionary that would keep dead trees alive
     _memo: tuple[Any, ...] | None
 

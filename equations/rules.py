@@ -22,11 +22,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .expr import Expr, literal_value
 from .parse import ParseError, Parser
 from .patterns import Builder, Matcher, Tester, compile_builder, compile_matcher, compile_tester, match
 from .printing import to_infix
+
+if TYPE_CHECKING:
+    from .matching import MatchIndex
 
 KINDS = ("rewrite", "assert", "arith")
 ARITH_OPS = {"+": "add", "-": "sub", "*": "mul", "**": "pow"}
@@ -220,6 +224,19 @@ class RuleSet:
             "\n".join(str(r) for r in self.rules.values()).encode()
         ).hexdigest()[:12]
         self._build_index()
+        self._matches: MatchIndex | None = None
+
+    @property
+    def matches(self) -> MatchIndex:
+        """Where the rules of this set match, memoised per node (:mod:`equations.matching`; built on first
+        use): the one index behind ``applicable_triples``, the environments' action counts and the
+        generators' rule samplers."""
+        m = self._matches
+        if m is None:
+            from .matching import MatchIndex
+
+            m = self._matches = MatchIndex(self)
+        return m
 
     def _build_index(self) -> None:
         by_head: dict[str, list[tuple[Rule, str, Tester]]] = {}
@@ -264,9 +281,14 @@ class RuleSet:
         children whose head symbols are compatible with ``e``'s children (cached per signature)."""
         key = signature(e)
         hit = self._by_sig.get(key)
+        return hit if hit is not None else self.signature_candidates(key)
+
+    def signature_candidates(self, key: tuple[str, ...]) -> list[tuple[Rule, str, Tester]]:
+        """:meth:`candidates` of the nodes of signature ``key`` (see :func:`signature`)."""
+        hit = self._by_sig.get(key)
         if hit is None:
             hit = self._by_sig[key] = [
-                (r, d, t) for r, d, t in self.by_head.get(e.op, ())
+                (r, d, t) for r, d, t in self.by_head.get(key[0], ())
                 if r.kind != "rewrite" or may_match(r.source(d), key)  # integer arithmetic has no pattern
             ]
         return hit

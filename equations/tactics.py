@@ -347,30 +347,40 @@ def applicable_triples(thm: Theorem, rules: RuleSet) -> list[tuple[Rule, str | N
 
     Assertions come with direction ``None`` and position 0. Rules whose free variables need values are
     included (they match; :func:`applicable` adds candidate substitutions). Symmetric rewrites
-    (``A + B == B + A``) are listed in the forward direction only.
+    (``A + B == B + A``) are listed in the forward direction only. Order: at the comparison its relational
+    rewrites then its assertions, then every term position in prefix order, at each the rules of the set's
+    index (:meth:`~equations.rules.RuleSet.candidates` order) and then those that match anywhere. Which rules
+    match at a node is memoised on the node (:mod:`equations.matching`).
     """
     if rules.domain != thm.domain:
         return []
     goal = thm.goal
+    index = rules.matches
+    tok = index.token
+    node_memo = index.node
+    listed = index.listed
+    lists = index._lists
     out: list[tuple[Rule, str | None, int]] = []
     append = out.append
-    for r, d, t in rules.relational.get(goal.op, ()):
-        if t(goal):
+    if goal.op in COMPARISON_OPS:
+        for r, d in listed(node_memo(goal)[1]):
             append((r, d, 0))
-    for r, t in rules.asserts.get(goal.op, ()):
-        if t(goal):
-            append((r, None, 0))
-    candidates = rules.candidates
+        stack = list(reversed(goal.args))
+        pos = 0
+    else:  # pragma: no cover - a theorem's goal is a comparison
+        stack = [goal]
+        pos = -1
     anywhere = rules.anywhere
-    stack = list(reversed(goal.args))
     pop = stack.pop
     push = stack.append
-    pos = 0
     while stack:
         node = pop()
         pos += 1
-        for r, d, t in candidates(node):
-            if t(node):
+        m = node._memo  # indexed with the goal, unless another rule set's index has since taken the node
+        own = (m if m is not None and m[0] is tok else node_memo(node))[1]
+        if own:
+            hit = lists.get(own)
+            for r, d in hit if hit is not None else listed(own):
                 append((r, d, pos))
         for r, d in anywhere:
             append((r, d, pos))

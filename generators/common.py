@@ -274,53 +274,48 @@ def choose_weighted(rng: random.Random, items: Sequence[Any], weights: Sequence[
 
 
 class MatchIndex:
-    """Where rules match in a statement: (rule, direction) -> positions, with per-node caching.
+    """Where rules match in a statement: (rule, direction) -> positions.
 
-    Term rewrites (and arithmetic) are matched at every term position, relational rewrites at position 0
-    of a comparison. Rules whose source is a bare pattern variable match everywhere and are returned
-    separately (``anywhere``) instead of being listed at every position.
+    A view on the rule set's memoised match index (:mod:`equations.matching`). Term rewrites (and
+    arithmetic) are matched at every term position, relational rewrites at position 0 of a comparison.
+    Rules whose source is a bare pattern variable match everywhere and are returned separately
+    (``anywhere``) instead of being listed at every position.
     """
 
     def __init__(self, rules: RuleSet):
         self.rules = rules
         self.anywhere = [(r, d) for r, d in rules.anywhere]
-        self._cache: dict[Expr, list[tuple[Rule, str]]] = {}
-
-    def matches(self, node: Expr) -> list[tuple[Rule, str]]:
-        hit = self._cache.get(node)
-        if hit is None:
-            hit = [(r, d) for r, d, t in self.rules.candidates(node) if t(node)]
-            if len(self._cache) > 200_000:
-                self._cache.clear()
-            self._cache[node] = hit
-        return hit
+        self._index = rules.matches
 
     def groups(self, root: Expr) -> tuple[dict[tuple[Rule, str], list[int]], list[int]]:
-        """({(rule, direction): positions}, term positions) for a statement or a term ``root``."""
+        """({(rule, direction): positions}, term positions) for a statement or a term ``root``; the keys in
+        order of first match (prefix order, at a node in the index's key order)."""
         from equations.expr import COMPARISON_OPS
 
-        groups: dict[tuple[Rule, str], list[int]] = {}
+        index = self._index
+        listed = index.listed
+        tok = index.token
+        groups: dict[tuple[Rule, Any], list[int]] = {}  # direction: str here (assertions never listed)
         term_positions: list[int] = []
         is_stmt = root.op in COMPARISON_OPS
-        if is_stmt:
-            for r, d, t in self.rules.relational.get(root.op, ()):
-                if t(root):
-                    groups.setdefault((r, d), []).append(0)
         stack = [root]
         pos = -1
-        matches = self.matches
         while stack:
             node = stack.pop()
             pos += 1
             args = node.args
+            m = node._memo  # checked: a node shared with another rule set's statements may carry its memo
+            own: int = (m if m is not None and m[0] is tok else index.node(node))[1]
             if pos or not is_stmt:
                 term_positions.append(pos)
-                for key in matches(node):
-                    g = groups.get(key)
-                    if g is None:
-                        groups[key] = [pos]
-                    else:
-                        g.append(pos)
+            else:
+                own &= index.relational
+            for key in listed(own) if own else ():
+                g = groups.get(key)
+                if g is None:
+                    groups[key] = [pos]
+                else:
+                    g.append(pos)
             if args:
                 if len(args) == 2:
                     stack.append(args[1])

@@ -6,8 +6,8 @@ a fraction per failed attempt), so that rare rules are over-sampled. They draw f
 two samplers over the one :class:`Rarity`:
 
 * :class:`WalkRuleSampler` (random walk): the (rule, direction) keys matching somewhere in the walked term or
-  statement, found through bitmasks over key ids cached per interned node, then a position where the drawn
-  key matches;
+  statement, read from the rule set's match index (:mod:`equations.matching`: key bit sets memoised per
+  interned node), then a position where the drawn key matches;
 * :class:`GraphRuleSampler` (theorem graph): the keys matching in a graph node's statement
   (:class:`~equations.generators.common.MatchIndex` groups) and fixed assertion lists, with cumulative
   weights cached until the counts change.
@@ -22,10 +22,10 @@ import random
 from bisect import bisect
 from collections.abc import Iterable, Sequence
 from itertools import accumulate
-from typing import Any
 
 from equations.expr import COMPARISON_OPS, Expr
-from equations.rules import Rule, RuleSet, signature
+from equations.matching import bits
+from equations.rules import Rule, RuleSet
 
 from .common import MatchIndex, Rarity
 
@@ -38,11 +38,12 @@ class WalkRuleSampler:
     """The random walk's rule choice: a (rule, direction) key matching somewhere in the walked root, drawn
     with probability proportional to its rarity weight, then a position uniformly among those where it matches.
 
-    Keys get ids in the order in which they first match (so the order in which weights are summed is part of
-    what a seed determines). Each interned node caches two bitmasks over key ids: the keys matching at the
-    node and those matching somewhere in its subtree; a walk step thus computes the masks of its new nodes
-    only, and positions of a key are found by visiting the subtrees whose mask has it. Rules whose source is
-    a bare pattern variable (they match at every term position: "anywhere") are kept apart and come first.
+    Keys get sampler ids in the order in which they first match (so the order in which weights are summed is
+    part of what a seed determines). Which keys match where comes from the rule set's match index
+    (:mod:`equations.matching`), whose per-node bit sets make a walk step index only its new nodes, and
+    whose subtree masks find the positions of a key by visiting only the subtrees that have it. Rules whose
+    source is a bare pattern variable (they match at every term position: "anywhere") are kept apart and
+    come first.
     Weights are stored per key and refreshed when the counts of their rule change (:meth:`record_use`,
     :meth:`record_failure`).
     """
@@ -54,15 +55,14 @@ class WalkRuleSampler:
         self._anywhere_of: dict[str, list[int]] = {}  # rule id -> its entries in anywhere
         for j, (r, _d) in enumerate(self.anywhere):
             self._anywhere_of.setdefault(r.id, []).append(j)
-        self._mask_cache: dict[Expr, tuple[int, int]] = {}
+        self._index = rules.matches  # the rule set's memoised match index (key masks per node)
+        self._disc: list[int] = [-1] * len(self._index.keys)  # index key id -> this sampler's key id
+        self._known = 0  # index keys that have a sampler id
         self._key_id: dict[tuple[Rule, str], int] = {}
         self._keys: list[tuple[Rule, str]] = []
+        self._core: list[int] = []                 # sampler key id -> index key id
         self._keys_of: dict[str, list[int]] = {}  # rule id -> its key ids (to refresh their weights)
         self._w: list[float] = []                  # rarity weight per key id
-        self._cand_bits: dict[int, list[tuple[Any, int]]] = {}
-        self._cands_alive: list[Any] = []
-        # node signature (op, child ops) -> (candidates of the rule index, their (tester, key bit) list)
-        self._sig_bits: dict[tuple[str, ...], tuple[list[Any], list[tuple[Any, int]]]] = {}
         self._any_w = [rarity.weight(r.id) for r, _d in self.anywhere]  # rarity weight per anywhere entry
         self._any_cum: list[float] | None = None
 
@@ -72,7 +72,18 @@ class WalkRuleSampler:
         matching somewhere in ascending key id), or None when none can. Built once per walk step: the draws
         of one step all use it, even after :meth:`record_failure` changed a weight."""
         is_stmt = root.op in COMPARISON_OPS
-        mask = self._root_masks(root)[1]
+        mask = self._index.below(root) & ~self._index.asserts
+        if mask & ~self._known:
+            self._discover(root, mask & ~self._known)
+        disc = self._disc
+        ids: list[int] = []
+        add = ids.append
+        m = mask
+        while m:
+            low = m & -m
+            m ^= low
+            add(disc[low.bit_length() - 1])
+        ids.sort()
         any_cum = self._any_cum
         if any_cum is None:
             any_cum = self._any_cum = [0.0, *accumulate(self._any_w)]
@@ -82,17 +93,11 @@ class WalkRuleSampler:
         # than numpy's per-call overhead at this size)
         cum = any_cum[1:n_any + 1]
         total = any_cum[n_any]
-        ids: list[int] = []
         w = self._w
         append_c = cum.append
-        append_i = ids.append
-        while mask:
-            low = mask & -mask
-            k = low.bit_length() - 1
-            mask ^= low
+        for k in ids:
             total += w[k]
             append_c(total)
-            append_i(k)
         if not cum:
             return None
         return cum, total, ids, n_any, 1 if is_stmt else 0
@@ -111,7 +116,7 @@ class WalkRuleSampler:
         rule, d = self._keys[k]
         if reversed_ and rule.arith_op == "pow":
             return None
-        return rule, d, rng.choice(self.positions(root, k))
+        return rule, d, rng.choice(self._index.positions(root, self._core[k]))
 
     # -- rarity bookkeeping -----------------------------------------------------------------------------------
     def record_use(self, rule_ids: Sequence[str]) -> None:
@@ -143,100 +148,44 @@ class WalkRuleSampler:
                     self._any_w[j] = x
                 self._any_cum = None  # rebuilt by the next table
 
-    # -- the bitmask index --------------------------------------------------------------------------------------
-    def _kid(self, r: Rule, d: str) -> int:
-        """The id of key (rule, direction), given in order of first match (the order in which the sampler
-        lists keys, so it is part of what a seed determines)."""
+    # -- key ids ----------------------------------------------------------------------------------------------
+    def _kid(self, r: Rule, d: str, k: int) -> int:
+        """The sampler's id of key (rule, direction) (index id ``k``), given in order of first match (the
+        order in which the sampler lists keys, so it is part of what a seed determines)."""
         key = (r, d)
         i = self._key_id.get(key)
         if i is None:
             i = self._key_id[key] = len(self._keys)
             self._keys.append(key)
+            self._core.append(k)
             self._keys_of.setdefault(r.id, []).append(i)
             self._w.append(self.rarity.weight(r.id))
+            self._disc[k] = i
+            self._known |= 1 << k
         return i
 
-    def _bits_for(self, cands: list[tuple[Rule, str, Any]]) -> list[tuple[Any, int]]:
-        """(tester, key bit) of a candidate list of the rule index (cached per list: the index keeps them);
-        ``~i`` (negative) until entry i first matches."""
-        hit = self._cand_bits.get(id(cands))
-        if hit is None:
-            hit = self._cand_bits[id(cands)] = [(t, ~i) for i, (_r, _d, t) in enumerate(cands)]
-            self._cands_alive.append(cands)  # keep the list (and so its id) alive
-        return hit
-
-    def _masks(self, node: Expr) -> tuple[int, int]:
-        """(rules matching at this node, rules matching somewhere in its subtree) as bitmasks over key ids
-        (cached per interned node, so a step only computes the masks of its new nodes)."""
-        hit = self._mask_cache.get(node)
-        if hit is not None:
-            return hit
-        own = 0
-        sig = signature(node)
-        entry = self._sig_bits.get(sig)
-        if entry is None:  # the rule index's candidates depend only on this signature
-            cands = self.rules.candidates(node)
-            entry = self._sig_bits[sig] = (cands, self._bits_for(cands))
-        cands, bits = entry
-        for t, bit in bits:
-            if t(node):
-                if bit < 0:  # first match of entry ~bit: give its key an id now (discovery order)
-                    i = ~bit
-                    r, d, _ = cands[i]
-                    bit = 1 << self._kid(r, d)
-                    bits[i] = (t, bit)
-                own |= bit
-        sub = own
-        cache = self._mask_cache
-        for a in node.args:
-            h = cache.get(a)
-            sub |= (h if h is not None else self._masks(a))[1]
-        if len(cache) > 300_000:
-            cache.clear()
-        out = cache[node] = (own, sub)
-        return out
-
-    def _root_masks(self, root: Expr) -> tuple[int, int]:
-        """(mask at position 0, mask of the whole statement or term)."""
-        if root.op not in COMPARISON_OPS:
-            return self._masks(root)
-        own = 0
-        for r, d, t in self.rules.relational.get(root.op, ()):
-            if t(root):
-                own |= 1 << self._kid(r, d)
-        sub = own
-        for a in root.args:
-            sub |= self._masks(a)[1]
-        return own, sub
+    def _discover(self, root: Expr, new: int) -> None:
+        """Give sampler ids to the index keys ``new`` (matching in ``root``, none seen before) in order of
+        first match: prefix order over the nodes (relational rewrites at a comparison first), and at a node
+        in the index's key order, as a walk that tested every new node in turn meets them."""
+        index = self._index
+        keys = index.keys
+        stack = [root]
+        while stack and new:
+            node = stack.pop()
+            if not index.below(node) & new:
+                continue
+            own = index.at(node) & new
+            for k in bits(own):
+                r, d = keys[k]
+                assert d is not None  # assertions are never walk keys
+                self._kid(r, d, k)
+            new &= ~own
+            stack.extend(reversed(node.args))
 
     def positions(self, root: Expr, k: int) -> list[int]:
-        """Positions where key ``k`` matches (only subtrees whose mask has the key are visited)."""
-        bit = 1 << k
-        out: list[int] = []
-        masks = self._masks
-        if root.op in COMPARISON_OPS:
-            if self._root_masks(root)[0] & bit:
-                out.append(0)
-            stack = [(root.args[1], 1 + root.args[0].size), (root.args[0], 1)]
-        else:
-            stack = [(root, 0)]
-        get = self._mask_cache.get
-        pop = stack.pop
-        push = stack.append
-        while stack:
-            node, pos = pop()
-            own, sub = get(node) or masks(node)  # cached for the whole root unless the cache was just cleared
-            if not sub & bit:
-                continue
-            if own & bit:
-                out.append(pos)
-            args = node.args
-            if args:
-                a0 = args[0]
-                if len(args) == 2:
-                    push((args[1], pos + 1 + a0.size))
-                push((a0, pos + 1))
-        return out
+        """Positions where key ``k`` (a sampler id) matches in ``root``, ascending."""
+        return self._index.positions(root, self._core[k])
 
 
 class GraphRuleSampler:

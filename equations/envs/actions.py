@@ -1,36 +1,34 @@
 """The structured action set of a goal: every (rule, direction, position[, substitution]) candidate,
 numbered, cheap to count and to decode.
 
-Candidates inside a subtree depend only on that subtree, and subtrees are interned, so the action count of
-every subtree is computed once and memoised on the node itself (``Expr._memo``): a step that rewrites a
-goal creates only the nodes on the path to the root (plus the rule's target), so counting the actions of
-the new goal costs O(new nodes), not O(goal size). The memo lives and dies with the node, so no cache
-keeps dead trees alive, and it is a tuple of plain numbers, which the garbage collector stops tracking:
-a dictionary of per-node objects made full collections scan hundreds of thousands of objects, and cost
-more than half of the environment's time.
+A view on the rule set's match index (:mod:`equations.matching`, ``rules.matches``), which stores on each
+interned node the bit sets of the (rule, direction) keys matching at the node and in its subtree. This
+index adds the *action counts* of the node and of its subtree to the same memo tuple (so a node carries one
+memo: ``(match token, own keys, subtree keys, this index's token, actions in the subtree, actions at the
+node)``): a step that rewrites a goal creates only the nodes on the path to the root (plus the rule's
+target), so counting the actions of the new goal costs O(new nodes), not O(goal size). The memo is a tuple
+of plain numbers, which the garbage collector stops tracking: a dictionary of per-node objects made full
+collections scan hundreds of thousands of objects, and cost more than half of the environment's time.
 
-Which rules can match a node is decided once per *signature* (head symbol and child head symbols, see
-:meth:`~equations.rules.RuleSet.candidates`). Most candidates of a signature match every node that has it
-(``A * (B + C)`` at a node ``mul(_, add(_, _))``) and need no test; only the others (literal values,
-repeated variables, deeper structure) are tested per node, and the node records which passed as a bit set.
 An action number is decoded by walking down the counts; only the chosen action becomes a
-:class:`~equations.tactics.Tactic`.
+:class:`~equations.tactics.Tactic`. At a node the actions come in key order (the order of
+:func:`~equations.tactics.applicable_triples`), then the rules that match anywhere.
 
 Per (rule, direction, position) with free pattern variables, ``subs_per_tactic`` actions are offered,
 their values drawn from the theorem's subterms (smallest first; wrapping around when there are fewer
 combinations). Integer literals are offered the splits ``c = 1 + (c - 1)`` (``int_add``) and
-``c = p * (c / p)`` for the smallest prime factor ``p`` (``int_mul``).
+``c = p * (c / p)`` for the smallest prime factor ``p`` (``int_mul``); a negated literal is not split.
 """
 
 from __future__ import annotations
 
-from collections import Counter, OrderedDict
-from collections.abc import Callable
+from collections import OrderedDict
 from itertools import islice, product
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from ..expr import Expr, num
-from ..rules import Rule, RuleSet, may_match, signature
+from ..matching import bits as _bits
+from ..rules import Rule, RuleSet
 from ..tactics import Tactic, substitution_candidates
 from ..theorem import Theorem
 
@@ -40,11 +38,10 @@ _set = object.__setattr__
 # variables), an integer-arithmetic evaluation, or an integer-arithmetic split of the literal.
 _PLAIN, _ARITH_FWD, _ARITH_SPLIT = 0, 1, 2
 
-#: (rule, direction, how, weight, bit): ``bit`` is 0 for a candidate that matches every node of the
-#: signature, else the bit that a node sets when its test passes
-Item = tuple[Rule, "str | None", int, int, int]
-#: a node's memo: (owner token, actions in the subtree, actions at the node itself, signature, bits)
-Memo = tuple[object, int, int, int, int]
+#: (rule, direction, how, weight): ``weight`` actions per match (0 for a split, decided per literal)
+Item = tuple[Rule, "str | None", int, int]
+#: a node's memo: (match token, own keys, subtree keys, owner token, actions in the subtree, actions at the node)
+Memo = tuple[Any, ...]
 
 
 def _smallest_prime_factor(c: int) -> int | None:
@@ -58,44 +55,12 @@ def _smallest_prime_factor(c: int) -> int | None:
     return None
 
 
-def _implied(pattern: Expr) -> bool:
-    """Whether every node whose head and child heads agree with ``pattern`` matches it: no literal value
-    to compare, nothing below the children but variables, and no variable twice (an identity test)."""
-    if pattern.op == "int":
-        return False
-    names: Counter[str] = Counter()
-    for c in pattern.args:
-        if c.op == "var":
-            names[c.value] += 1
-            continue
-        if c.op == "int":
-            return False
-        for g in c.args:
-            if g.op != "var":
-                return False
-            names[g.value] += 1
-    return all(n == 1 for n in names.values())
-
-
-class _Sig:
-    """The candidates of one signature, in action order, and what a node must still test."""
-
-    __slots__ = ("base", "items", "tests")
-
-    def __init__(self, items: list[Item], tests: list[tuple[int, Callable[[Expr], bool], int]], extra: int):
-        self.items = items
-        #: actions every node of the signature has: the untested candidates, plus ``extra`` (the block of
-        #: bare-variable rules at a term node)
-        self.base = sum(w for _, _, _, w, bit in items if not bit) + extra
-        self.tests = tuple(tests)
-
-
 class ActionIndex:
     """Counts and decodes the actions of goals over one rule set.
 
     Use :meth:`shared` to get the index of a (rule set, ``subs_per_tactic``) pair: the per-node memo holds
-    one owner's data, so environments over the same rules (a vector environment) share one index instead of
-    overwriting each other's memos.
+    one owner's counts, so environments over the same rules (a vector environment) share one index instead
+    of overwriting each other's memos.
     """
 
     #: process-wide, keyed by ``id(rules)``: sound because each entry's index holds its rule set alive (an id is
@@ -107,12 +72,23 @@ class ActionIndex:
             raise ValueError("subs_per_tactic must be at least 1")
         self.rules = rules
         self.m = subs_per_tactic
-        self._tok = object()  # identifies this index's memos (an untracked object: memos stay untracked)
-        self._sigs: list[_Sig] = []
-        self._node_sig: dict[tuple[str, ...], int] = {}
-        self._root_sig: dict[tuple[str, ...], int] = {}
-        self._anywhere: list[Item] = [(r, d, _PLAIN, self._weight(r, d), 0) for r, d in rules.anywhere]
+        self.matches = rules.matches
+        self._ctok = self.matches.token
+        self._tok = object()  # identifies this index's counts (an untracked object: memos stay untracked)
+        self._items: list[Item] = []
+        split = 0
+        for k, (r, d) in enumerate(self.matches.keys):
+            if r.kind == "arith":
+                how = _ARITH_FWD if d == "fwd" else _ARITH_SPLIT
+                if how == _ARITH_SPLIT:
+                    split |= 1 << k
+                self._items.append((r, d, how, 1 if how == _ARITH_FWD else 0))
+            else:
+                self._items.append((r, d, _PLAIN, self._weight(r, d)))
+        self._split = split
+        self._anywhere: list[Item] = [(r, d, _PLAIN, self._weight(r, d)) for r, d in rules.anywhere]
         self._block = sum(it[3] for it in self._anywhere)
+        self._mask_w: dict[int, int] = {}
         self._pools: OrderedDict[Theorem, list[Expr]] = OrderedDict()
 
     @classmethod
@@ -127,56 +103,6 @@ class ActionIndex:
     def _weight(self, rule: Rule, d: str | None) -> int:
         return self.m if rule.free[d] else 1
 
-    # -- signatures --------------------------------------------------------------------------------------
-    def _add_sig(self, entries: list[tuple[Rule, str | None, int, Expr | None, Callable[[Expr], bool]]],
-                 extra: int) -> int:
-        items: list[Item] = []
-        tests: list[tuple[int, Callable[[Expr], bool], int]] = []
-        for r, d, how, pattern, test in entries:
-            w = 1 if how != _PLAIN else self._weight(r, d)
-            if how == _PLAIN and pattern is not None and _implied(pattern):
-                items.append((r, d, how, w, 0))
-            else:
-                bit = 1 << len(tests)
-                tests.append((bit, test, w))
-                items.append((r, d, how, w, bit))
-        self._sigs.append(_Sig(items, tests, extra))
-        return len(self._sigs) - 1
-
-    def _term_sig(self, key: tuple[str, ...]) -> int:
-        rules = self.rules
-        entries: list[tuple[Rule, str | None, int, Expr | None, Callable[[Expr], bool]]] = []
-        for r, d, t in rules.by_head.get(key[0], ()):
-            if r.kind == "arith":
-                if d == "bwd":
-                    if key[0] == "int":  # only a literal is split (never neg(literal))
-                        entries.append((r, d, _ARITH_SPLIT, None, self._split_test(r)))
-                else:
-                    entries.append((r, d, _ARITH_FWD, None, t))
-                continue
-            src = r.source(d)
-            if may_match(src, key):
-                entries.append((r, d, _PLAIN, src, t))
-        s = self._node_sig[key] = self._add_sig(entries, self._block)
-        return s
-
-    def _goal_sig(self, key: tuple[str, ...]) -> int:
-        rules = self.rules
-        entries: list[tuple[Rule, str | None, int, Expr | None, Callable[[Expr], bool]]] = []
-        for r, d, t in rules.relational.get(key[0], ()):
-            src = r.source(d)
-            if may_match(src, key):
-                entries.append((r, d, _PLAIN, src, t))
-        for r, t in rules.asserts.get(key[0], ()):
-            assert r.concl is not None
-            if may_match(r.concl, key):
-                entries.append((r, None, _PLAIN, r.concl, t))
-        s = self._root_sig[key] = self._add_sig(entries, 0)
-        return s
-
-    def _split_test(self, r: Rule) -> Callable[[Expr], bool]:
-        return lambda e: self._arith_split(r, e) is not None
-
     def _arith_split(self, r: Rule, e: Expr) -> tuple[tuple[str, Expr], ...] | None:
         if e.op != "int":
             return None
@@ -190,34 +116,32 @@ class ActionIndex:
         return None
 
     # -- counting ----------------------------------------------------------------------------------------
+    def _own(self, e: Expr, own: int) -> int:
+        """The actions at node ``e`` whose matching keys are ``own`` (the rules matching anywhere excluded)."""
+        w = self._mask_w.get(own)
+        if w is None:
+            items = self._items
+            w = self._mask_w[own] = sum(items[k][3] for k in _bits(own))
+        split = own & self._split
+        if split and e.op == "int":
+            items = self._items
+            w += sum(1 for k in _bits(split) if self._arith_split(items[k][0], e) is not None)
+        return w
+
     def node(self, e: Expr) -> Memo:
-        """The memo of term node ``e`` (never a comparison): ``[1]`` counts its subtree's actions, ``[2]``
+        """The memo of term node ``e`` (never a comparison): ``[4]`` counts its subtree's actions, ``[5]``
         those at ``e`` itself (including the bare-variable rules that apply anywhere)."""
         m = e._memo
         tok = self._tok
-        if m is not None and m[0] is tok:
-            return m  # type: ignore[return-value]
+        if m is not None and m[-3] is tok:
+            return m
         below = 0
-        args = e.args
-        for a in args:
+        for a in e.args:
             ma = a._memo
-            below += (ma if ma is not None and ma[0] is tok else self.node(a))[1]
-        key = signature(e)
-        si = self._node_sig.get(key)
-        if si is None:
-            si = self._term_sig(key)
-        return self._memoise(e, si, below)
-
-    def _memoise(self, e: Expr, si: int, below: int) -> Memo:
-        """Run the tests signature ``si`` leaves to node ``e``, and store its memo on it."""
-        sig = self._sigs[si]
-        own = sig.base
-        bits = 0
-        for bit, test, w in sig.tests:
-            if test(e):
-                own += w
-                bits |= bit
-        memo = (self._tok, own + below, own, si, bits)
+            below += (ma if ma is not None and ma[-3] is tok else self.node(a))[4]
+        own, sub = self.matches.own_sub(e)
+        n = self._block + self._own(e, own)
+        memo = (self._ctok, own, sub, tok, n + below, n)
         _set(e, "_memo", memo)
         return memo
 
@@ -227,25 +151,23 @@ class ActionIndex:
         g = thm.goal
         tok = self._tok
         if self.rules.domain != thm.domain:
-            return (tok, 0, 0, -1, 0)
+            return (None, 0, 0, tok, 0, 0)
         m = g._memo
-        if m is not None and m[0] is tok:
-            return m  # type: ignore[return-value]
-        a0, a1 = g.args
-        m0, m1 = a0._memo, a1._memo
-        if m0 is None or m0[0] is not tok:
-            m0 = self.node(a0)
-        if m1 is None or m1[0] is not tok:
-            m1 = self.node(a1)
-        below = m0[1] + m1[1]
-        key = signature(g)
-        si = self._root_sig.get(key)
-        if si is None:
-            si = self._goal_sig(key)
-        return self._memoise(g, si, below)
+        if m is not None and m[-3] is tok:
+            return m
+        below = 0
+        for a in g.args:
+            ma = a._memo
+            below += (ma if ma is not None and ma[-3] is tok else self.node(a))[4]
+        own, sub = self.matches.own_sub(g)
+        n = self._own(g, own)
+        memo = (self._ctok, own, sub, tok, n + below, n)
+        _set(g, "_memo", memo)
+        return memo
 
     def count(self, thm: Theorem) -> int:
-        return self.goal(thm)[1]
+        n: int = self.goal(thm)[4]
+        return n
 
     # -- decoding ----------------------------------------------------------------------------------------
     def _pool(self, thm: Theorem) -> list[Expr]:
@@ -276,37 +198,39 @@ class ActionIndex:
     def tactic(self, thm: Theorem, i: int) -> Tactic:
         """The tactic of action ``i`` of ``thm`` (0 <= i < count(thm))."""
         root = self.goal(thm)
-        if not 0 <= i < root[1]:
-            raise IndexError(f"action {i} out of range 0..{root[1] - 1}")
+        total: int = root[4]
+        if not 0 <= i < total:
+            raise IndexError(f"action {i} out of range 0..{total - 1}")
         tok = self._tok
         e, pos, n = thm.goal, 0, root
         while True:
-            if i < n[2]:
+            if i < n[5]:
                 return self._pick(thm, n, e, pos, i)
-            i -= n[2]
+            i -= n[5]
             # descend into the child whose subtree holds action i
             p = pos + 1
             for a in e.args:
                 na = a._memo
-                if na is None or na[0] is not tok:
+                if na is None or na[-3] is not tok:
                     na = self.node(a)
-                if i < na[1]:
+                if i < na[4]:
                     e, pos, n = a, p, na
                     break
-                i -= na[1]
+                i -= na[4]
                 p += a.size
             else:  # pragma: no cover - counts are consistent by construction
                 raise IndexError("inconsistent action count")
 
     def _pick(self, thm: Theorem, memo: Memo, node: Expr, pos: int, i: int) -> Tactic:
-        bits = memo[4]
-        for item in self._sigs[memo[3]].items:
-            bit = item[4]
-            if bit and not bits & bit:
-                continue
-            if i < item[3]:
+        items = self._items
+        for k in _bits(memo[1]):
+            item = items[k]
+            w = item[3]
+            if item[2] == _ARITH_SPLIT:
+                w = 1 if self._arith_split(item[0], node) is not None else 0
+            if i < w:
                 return self._make(thm, item, node, pos, i)
-            i -= item[3]
+            i -= w
         for item in self._anywhere:
             if i < item[3]:
                 return self._make(thm, item, node, pos, i)

@@ -1,0 +1,318 @@
+"""Where the rules of a rule set match: one memoised index, shared by every enumeration of the package.
+
+Which (rule, direction) *keys* match at a node depends only on the node's subtree, and subtrees are interned,
+so :class:`MatchIndex` computes it once per node and stores it on the node itself (``Expr._memo``) as a
+tuple of plain integers: ``(owner, own, sub)``, the bit sets of the keys matching at the node and of those
+matching somewhere in its subtree. A step that rewrites a goal creates only the nodes on the path to the root
+(plus the rule's target), so indexing the new goal costs O(new nodes). The memo lives and dies with the node,
+and the garbage collector stops tracking a tuple of untracked objects (a dictionary of per-node entries made
+full collections scan hundreds of thousands of objects).
+
+Everything that asks "where can which rule match" is a view on this index:
+
+* :func:`equations.tactics.applicable_triples` lists (rule, direction, position) in prefix order;
+* the environments' :class:`~equations.envs.actions.ActionIndex` adds per-subtree action counts to the same
+  memo tuple (a 6-tuple: ``(owner, own, sub, view, actions in the subtree, actions at the node)``);
+* the generators' rule samplers read the subtree masks to list the keys matching somewhere in a statement
+  and the positions of one key.
+
+Keys are numbered once per rule set: term rewrites and integer arithmetic in rule order (so that, at any
+node, ascending key ids are the order of :meth:`~equations.rules.RuleSet.candidates`), then relational
+rewrites, then assertions (so that at a comparison, relational rewrites come before assertions). Rules whose
+source is a bare pattern variable match everywhere and are not keys (``RuleSet.anywhere``).
+
+Which keys can match a node is decided once per *signature* (head symbol and child head symbols, see
+:func:`~equations.rules.signature`). Most candidates of a signature match every node that has it
+(``A * (B + C)`` at a node ``mul(_, add(_, _))``) and need no test; only the others (literal values,
+repeated variables, deeper structure) are tested per node.
+
+The memo holds the data of one index: nodes shared by two rule sets used in turn are re-indexed on each
+switch (correct, only slower). So an indexed node does not guarantee indexed descendants (a subterm may
+have been taken by another index since): every reader checks the token of each node it reads. Each
+:class:`~equations.rules.RuleSet` owns its index (:attr:`~equations.rules.RuleSet.matches`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from .expr import COMPARISON_OPS, Expr
+
+if TYPE_CHECKING:
+    from .rules import Rule, RuleSet
+
+_set = object.__setattr__
+
+#: a node's memo: (owner token, keys matching at the node, keys matching in its subtree); views may append
+Memo = tuple[Any, ...]
+Test = Callable[[Expr], bool]
+#: keys every node of a signature matches, and the (bit, test) pairs a node must still pass
+SigTable = tuple[int, tuple[tuple[int, Test], ...]]
+
+#: above this depth a subtree is indexed by an explicit stack instead of recursion
+_RECURSION_DEPTH = 150
+
+
+def implied(pattern: Expr) -> bool:
+    """Whether every node whose head and child heads agree with ``pattern`` matches it: no literal value
+    to compare, nothing below the children but variables, and no variable twice (an identity test)."""
+    if pattern.op == "int":
+        return False
+    names: Counter[str] = Counter()
+    for c in pattern.args:
+        if c.op == "var":
+            names[c.value] += 1
+            continue
+        if c.op == "int":
+            return False
+        for g in c.args:
+            if g.op != "var":
+                return False
+            names[g.value] += 1
+    return all(n == 1 for n in names.values())
+
+
+def bits(mask: int) -> Iterator[int]:
+    """The set bits of ``mask`` as bit positions, ascending."""
+    while mask:
+        low = mask & -mask
+        yield low.bit_length() - 1
+        mask ^= low
+
+
+class MatchIndex:
+    """The memoised "which keys match where" of one rule set (see the module docstring).
+
+    ``keys[k]`` is the (rule, direction) of key id ``k`` (direction ``None`` for an assertion); ``relational``
+    and ``asserts`` are the bit sets of the relational rewrites and of the assertions (they only match at a
+    comparison).
+    """
+
+    def __init__(self, rules: RuleSet):
+        from .rules import may_match
+
+        self.rules = rules
+        self._may_match = may_match
+        self.token = object()  # identifies this index's memos (untracked, so memos stay untracked)
+        self.keys: list[tuple[Rule, str | None]] = []
+        self._id: dict[tuple[str, str | None], int] = {}
+        seen: set[int] = set()
+        for entries in rules.by_head.values():
+            for r, _d, _t in entries:
+                seen.add(id(r))
+        for r in rules:  # term keys in rule order: ascending ids follow every by_head list's order
+            if id(r) not in seen:
+                continue
+            if r.kind == "arith":
+                self._key(r, "fwd")
+                if r.arith_op != "pow":
+                    self._key(r, "bwd")
+            else:
+                for d in ("fwd",) if r.symmetric else ("fwd", "bwd"):
+                    if r.source(d).op != "var":
+                        self._key(r, d)
+        rel = asr = 0
+        for r in rules:
+            if r.kind == "rewrite" and r.relational:
+                for d in ("fwd",) if r.symmetric else ("fwd", "bwd"):
+                    rel |= 1 << self._key(r, d)
+        for r in rules:
+            if r.kind == "assert":
+                asr |= 1 << self._key(r, None)
+        self.relational = rel
+        self.asserts = asr
+        self._sigs: dict[tuple[str, ...], SigTable] = {}
+        self._roots: dict[tuple[str, ...], SigTable] = {}
+        self._implied: dict[int, bool] = {}  # key id -> implied(its source)
+        self._lists: dict[int, list[tuple[Rule, str | None]]] = {}
+
+    def _key(self, r: Rule, d: str | None) -> int:
+        k = self._id.get((r.id, d))
+        if k is None:
+            k = self._id[(r.id, d)] = len(self.keys)
+            self.keys.append((r, d))
+        return k
+
+    def key_id(self, rule: Rule, direction: str | None) -> int:
+        """The id of key (rule, direction); KeyError when the rule set has no such key."""
+        return self._id[(rule.id, direction)]
+
+    # -- signature tables -------------------------------------------------------------------------------
+    def _table(self, entries: list[tuple[Rule, str | None, Test, Expr | None]]) -> SigTable:
+        always = 0
+        tests: list[tuple[int, Test]] = []
+        cache = self._implied
+        for r, d, t, pattern in entries:
+            k = self._id[(r.id, d)]
+            bit = 1 << k
+            untested = False
+            if pattern is not None:
+                hit = cache.get(k)
+                untested = cache[k] = implied(pattern) if hit is None else hit
+            if untested:
+                always |= bit
+            else:
+                tests.append((bit, t))
+        return always, tuple(tests)
+
+    def term_table(self, key: tuple[str, ...]) -> SigTable:
+        """The table of term signature ``key`` (built on first use)."""
+        tab = self._sigs.get(key)
+        if tab is None:
+            entries: list[tuple[Rule, str | None, Test, Expr | None]] = [
+                (r, d, t, None if r.kind == "arith" else r.source(d))
+                for r, d, t in self.rules.signature_candidates(key)
+            ]
+            tab = self._sigs[key] = self._table(entries)
+        return tab
+
+    def root_table(self, key: tuple[str, ...]) -> SigTable:
+        """The table of a comparison's signature: its relational rewrites, then its assertions."""
+        tab = self._roots.get(key)
+        if tab is None:
+            may_match = self._may_match
+            entries: list[tuple[Rule, str | None, Test, Expr | None]] = []
+            for r, d, t in self.rules.relational.get(key[0], ()):
+                if may_match(r.source(d), key):
+                    entries.append((r, d, t, r.source(d)))
+            for r, t in self.rules.asserts.get(key[0], ()):
+                assert r.concl is not None
+                if may_match(r.concl, key):
+                    entries.append((r, None, t, None))  # an assertion is always tested (its hypotheses' shape)
+            tab = self._roots[key] = self._table(entries)
+        return tab
+
+    def listed(self, mask: int) -> list[tuple[Rule, str | None]]:
+        """The keys of ``mask`` as (rule, direction) pairs in key order (cached per mask: a node's own keys
+        take few distinct values)."""
+        hit = self._lists.get(mask)
+        if hit is None:
+            keys = self.keys
+            hit = self._lists[mask] = [keys[k] for k in bits(mask)]
+        return hit
+
+    # -- the memo ---------------------------------------------------------------------------------------
+    def own_sub(self, e: Expr) -> tuple[int, int]:
+        """(keys matching at ``e``, keys matching in its subtree), given that ``e``'s children are indexed
+        (their memos carry this index's token). For views that store the memo themselves."""
+        sub = 0
+        args = e.args
+        for a in args:
+            sub |= a._memo[2]  # type: ignore[index]
+        if len(args) == 2:
+            key: tuple[str, ...] = (e.op, args[0].op, args[1].op)
+        elif args:
+            key = (e.op, args[0].op)
+        else:
+            key = (e.op,)
+        if e.op in COMPARISON_OPS:
+            tab = self._roots.get(key) or self.root_table(key)
+        else:
+            tab = self._sigs.get(key) or self.term_table(key)
+        own = tab[0]
+        for bit, test in tab[1]:
+            if test(e):
+                own |= bit
+        return own, own | sub
+
+    def node(self, e: Expr) -> Memo:
+        """The memo of ``e`` (a term or a comparison): ``[1]`` the keys matching at ``e``, ``[2]`` those
+        matching in its subtree. Computed for the nodes not indexed yet (the hot path of every view: the
+        signature lookup and tests of :meth:`own_sub` are inlined)."""
+        m = e._memo
+        tok = self.token
+        if m is not None and m[0] is tok:
+            return m
+        if e.depth > _RECURSION_DEPTH:
+            self._fill(e)
+            filled: Memo = e._memo  # type: ignore[assignment]
+            return filled
+        sub = 0
+        args = e.args
+        op = e.op
+        if len(args) == 2:
+            a0, a1 = args
+            m0, m1 = a0._memo, a1._memo
+            sub = ((m0 if m0 is not None and m0[0] is tok else self.node(a0))[2]
+                   | (m1 if m1 is not None and m1[0] is tok else self.node(a1))[2])
+            key: tuple[str, ...] = (op, a0.op, a1.op)
+        elif args:
+            a0 = args[0]
+            m0 = a0._memo
+            sub = (m0 if m0 is not None and m0[0] is tok else self.node(a0))[2]
+            key = (op, a0.op)
+        else:
+            key = (op,)
+        if op in COMPARISON_OPS:
+            tab = self._roots.get(key) or self.root_table(key)
+        else:
+            tab = self._sigs.get(key) or self.term_table(key)
+        own = tab[0]
+        for bit, test in tab[1]:
+            if test(e):
+                own |= bit
+        memo = (tok, own, own | sub)
+        _set(e, "_memo", memo)
+        return memo
+
+    def _fill(self, root: Expr) -> None:
+        """Index a deep subtree with an explicit stack (children before parents)."""
+        tok = self.token
+        stack = [root]
+        while stack:
+            n = stack[-1]
+            pending = [a for a in n.args if a._memo is None or a._memo[0] is not tok]
+            if pending:
+                stack.extend(pending)
+                continue
+            stack.pop()
+            m = n._memo
+            if m is None or m[0] is not tok:
+                own, sub = self.own_sub(n)
+                _set(n, "_memo", (tok, own, sub))
+
+    def at(self, e: Expr) -> int:
+        """The keys matching at node ``e``."""
+        m = e._memo
+        if m is None or m[0] is not self.token:
+            m = self.node(e)
+        own: int = m[1]
+        return own
+
+    def below(self, e: Expr) -> int:
+        """The keys matching somewhere in ``e``'s subtree (``e`` included)."""
+        m = e._memo
+        if m is None or m[0] is not self.token:
+            m = self.node(e)
+        sub: int = m[2]
+        return sub
+
+    def positions(self, root: Expr, k: int) -> list[int]:
+        """The prefix positions in ``root`` where key ``k`` matches, ascending (only subtrees whose mask has
+        the key are visited)."""
+        bit = 1 << k
+        out: list[int] = []
+        if not self.below(root) & bit:
+            return out
+        tok = self.token
+        stack = [(root, 0)]
+        pop = stack.pop
+        push = stack.append
+        while stack:
+            node, pos = pop()
+            m = node._memo
+            if m is None or m[0] is not tok:  # a node shared with another rule set's index since below(root)
+                m = self.node(node)
+            if not m[2] & bit:
+                continue
+            if m[1] & bit:
+                out.append(pos)
+            args = node.args
+            if args:
+                a0 = args[0]
+                if len(args) == 2:
+                    push((args[1], pos + 1 + a0.size))
+                push((a0, pos + 1))
+        return out
