@@ -207,6 +207,12 @@ class MatchIndex:
             key = (e.op, args[0].op)
         else:
             key = (e.op,)
+        own = self._own(e, key)
+        return own, own | sub
+
+    def _own(self, e: Expr, key: tuple[str, ...]) -> int:
+        """The keys matching at ``e``, whose signature is ``key``: those its signature implies, and those
+        whose test ``e`` passes."""
         if e.op in COMPARISON_OPS:
             tab = self._roots.get(key) or self.root_table(key)
         else:
@@ -215,12 +221,12 @@ class MatchIndex:
         for bit, test in tab[1]:
             if test(e):
                 own |= bit
-        return own, own | sub
+        return own
 
     def node(self, e: Expr) -> Memo:
         """The memo of ``e`` (a term or a comparison): ``[1]`` the keys matching at ``e``, ``[2]`` those
         matching in its subtree. Computed for the nodes not indexed yet (the hot path of every view: the
-        signature lookup and tests of :meth:`own_sub` are inlined)."""
+        children's memos are read inline)."""
         m = e._memo
         tok = self.token
         if m is not None and m[0] is tok:
@@ -229,7 +235,6 @@ class MatchIndex:
             self._fill(e)
             filled: Memo = e._memo  # type: ignore[assignment]
             return filled
-        sub = 0
         args = e.args
         op = e.op
         if len(args) == 2:
@@ -244,15 +249,9 @@ class MatchIndex:
             sub = (m0 if m0 is not None and m0[0] is tok else self.node(a0))[2]
             key = (op, a0.op)
         else:
+            sub = 0
             key = (op,)
-        if op in COMPARISON_OPS:
-            tab = self._roots.get(key) or self.root_table(key)
-        else:
-            tab = self._sigs.get(key) or self.term_table(key)
-        own = tab[0]
-        for bit, test in tab[1]:
-            if test(e):
-                own |= bit
+        own = self._own(e, key)
         memo = (tok, own, own | sub)
         _set(e, "_memo", memo)
         return memo

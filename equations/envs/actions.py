@@ -132,37 +132,33 @@ class ActionIndex:
         """The memo of term node ``e`` (never a comparison): ``[4]`` counts its subtree's actions, ``[5]``
         those at ``e`` itself (including the bare-variable rules that apply anywhere)."""
         m = e._memo
-        tok = self._tok
-        if m is not None and m[-3] is tok:
+        if m is not None and m[-3] is self._tok:
             return m
-        below = 0
-        for a in e.args:
-            ma = a._memo
-            below += (ma if ma is not None and ma[-3] is tok else self.node(a))[4]
-        own, sub = self.matches.own_sub(e)
-        n = self._block + self._own(e, own)
-        memo = (self._ctok, own, sub, tok, n + below, n)
-        _set(e, "_memo", memo)
-        return memo
+        return self._count(e, self._block)
 
     def goal(self, thm: Theorem) -> Memo:
         """The memo of a theorem's goal: relational rewrites and assertions at the comparison, and the
         counts of both sides."""
         g = thm.goal
-        tok = self._tok
         if self.rules.domain != thm.domain:
-            return (None, 0, 0, tok, 0, 0)
+            return (None, 0, 0, self._tok, 0, 0)
         m = g._memo
-        if m is not None and m[-3] is tok:
+        if m is not None and m[-3] is self._tok:
             return m
+        return self._count(g, 0)
+
+    def _count(self, e: Expr, block: int) -> Memo:
+        """Count the actions of ``e`` (``block``: those of the rules matching anywhere, 0 at a comparison)
+        and of its subtree, and store them in its memo with the match index's keys."""
+        tok = self._tok
         below = 0
-        for a in g.args:
+        for a in e.args:
             ma = a._memo
             below += (ma if ma is not None and ma[-3] is tok else self.node(a))[4]
-        own, sub = self.matches.own_sub(g)
-        n = self._own(g, own)
+        own, sub = self.matches.own_sub(e)
+        n = block + self._own(e, own)
         memo = (self._ctok, own, sub, tok, n + below, n)
-        _set(g, "_memo", memo)
+        _set(e, "_memo", memo)
         return memo
 
     def count(self, thm: Theorem) -> int:
