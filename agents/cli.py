@@ -24,7 +24,7 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--samples", type=int, default=None, help="tactics kept per expansion (default: all)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--rules", default=None,
-                   help="rule set name or file (default: 'default'; with a neural policy, the checkpoint's)")
+                   help="rule set name or file (default: 'default'; with --checkpoint, the checkpoint's)")
     p.add_argument("--objective", default="size", choices=["size", "depth"], help="minimal proof criterion")
     p.add_argument("--max-seconds", type=float, default=None,
                    help="wall-clock limit of the search in seconds (default: none)")
@@ -56,7 +56,7 @@ def add_parsers(subparsers: Any) -> None:
                         "that hits it counts as not proved and is recorded with \"timed_out\": true")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--rules", default=None,
-                   help="rule set name or file (default: 'default'; with a neural policy, the checkpoint's)")
+                   help="rule set name or file (default: 'default'; with --checkpoint, the checkpoint's)")
     p.add_argument("--save-searches", metavar="DIR",
                    help="write each theorem's explored hypergraph to DIR/ID.search.json (equations show)")
     p.add_argument("-q", "--quiet", action="store_true")
@@ -89,7 +89,7 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--rules", default=None,
                    help="rule set name or file (default: the bundled set of the goal's type, ℝ default, ℕ nat, "
-                        "ℤ int; with a neural policy, the checkpoint's)")
+                        "ℤ int; with --checkpoint, the checkpoint's)")
     p.add_argument("--domain", default=None, choices=["real", "nat", "int"],
                    help="the type of a goal without variables (default: the rule set's, else real)")
     p.add_argument("-q", "--quiet", action="store_true", help="no per-theorem lines (the summary only)")
@@ -103,7 +103,8 @@ def add_parsers(subparsers: Any) -> None:
 POLICY_HELP = ("tactic policy: {}, or 'neural' (the learned model: the bundled one, or --checkpoint; "
                "the agent extra)")
 CHECKPOINT_HELP = ("with --policy neural: a checkpoint folder, or a training run folder holding checkpoint/ "
-                   "(online) or model/ (supervised); default: the checkpoint bundled with the package")
+                   "(online) or model/ (supervised); default: the package's bundled checkpoint of the rule set "
+                   "(default and paper are bundled)")
 PRUNE_HELP = ("numeric pruning: a goal false at a random point where its hypotheses hold is marked invalid "
               "instead of being expanded (sound: it never closes a goal)")
 CRITIC_HELP = "critic: {}, or 'neural' (default: 'neural' with a neural policy, else 'constant')"
@@ -133,13 +134,12 @@ def _resolve_neural(args: argparse.Namespace) -> None:
     if args.critic is None:
         args.critic = "neural" if neural else "constant"
     if args.rules is None:
-        if neural:
+        spec = args.policy[len("neural:"):] if args.policy.startswith("neural:") else None
+        if spec:  # a checkpoint of your own: its rule set (the bundled ones: one per rule set, default first)
             from .neural import checkpoint_rules
 
-            spec = args.policy[len("neural:"):] if args.policy.startswith("neural:") else None
-            if spec is not None:
-                head, _, tail = spec.rpartition(":")
-                spec = head if head and tail.isdigit() else spec
+            head, _, tail = spec.rpartition(":")
+            spec = head if head and tail.isdigit() else spec
             try:
                 args.rules = checkpoint_rules(spec)
             except (FileNotFoundError, ValueError) as err:

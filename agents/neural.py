@@ -307,22 +307,33 @@ def cached_agent(path: str | Path, rules: eq.RuleSet) -> NeuralAgent:
     return agent
 
 
-BUNDLED = Path(__file__).resolve().parent / "data" / "model"
-"""The checkpoint shipped inside the package (``--policy neural``); README, "Learned prover", says how it was
-trained."""
+BUNDLED = Path(__file__).resolve().parent / "data" / "models"
+"""The checkpoints shipped inside the package, one folder per rule set (``--policy neural`` loads the one of
+the rule set in use); README, "Learned prover", says how each was trained."""
 
 
-def bundled_checkpoint() -> Path:
-    if not (BUNDLED / CONFIG).exists():
-        raise FileNotFoundError(f"the bundled checkpoint is missing from this installation ({BUNDLED})")
-    return BUNDLED
+def bundled_models() -> list[str]:
+    """The rule sets with a bundled checkpoint."""
+    return sorted(p.name for p in BUNDLED.iterdir() if (p / CONFIG).exists()) if BUNDLED.is_dir() else []
 
 
-def resolve_checkpoint(path: str | Path | None) -> Path:
+def bundled_checkpoint(rules: str = "default") -> Path:
+    """The bundled checkpoint of rule set ``rules`` (a bundled rule set's name)."""
+    path = BUNDLED / rules
+    if not (path / CONFIG).exists():
+        have = bundled_models()
+        if not have:
+            raise FileNotFoundError(f"the bundled checkpoints are missing from this installation ({BUNDLED})")
+        raise FileNotFoundError(f"no bundled checkpoint for rule set {rules!r} (bundled: {', '.join(have)}); "
+                                f"train one with 'equations train online --rules {rules}' and pass --checkpoint")
+    return path
+
+
+def resolve_checkpoint(path: str | Path | None, rules: str = "default") -> Path:
     """The checkpoint folder of ``path``: the folder itself, a training run's ``checkpoint/`` (online) or
-    ``model/`` (supervised); the bundled checkpoint when ``path`` is ``None``."""
+    ``model/`` (supervised); the bundled checkpoint of rule set ``rules`` when ``path`` is ``None``."""
     if path is None:
-        return bundled_checkpoint()
+        return bundled_checkpoint(rules)
     p = Path(path)
     for cand in (p / "checkpoint", p / "model", p):  # a run folder's own config.json is not a checkpoint's
         if (cand / CONFIG).exists():
@@ -330,14 +341,14 @@ def resolve_checkpoint(path: str | Path | None) -> Path:
     raise FileNotFoundError(f"{p}: no checkpoint there (expected {CONFIG} in it, or in its checkpoint/ or model/)")
 
 
-def checkpoint_rules(path: str | Path | None) -> str:
+def checkpoint_rules(path: str | Path) -> str:
     """The name of the rule set a checkpoint was trained on."""
     return str(read_manifest(resolve_checkpoint(path))["rules"])
 
 
 def make_neural(spec: str, rules: eq.RuleSet) -> tuple[NeuralPolicy, NeuralCritic]:
-    """The policy and critic of ``neural`` (the bundled checkpoint), ``neural:PATH`` or ``neural:PATH:TOPK``
-    (``PATH`` as :func:`resolve_checkpoint` reads it), sharing a model."""
+    """The policy and critic of ``neural`` (the bundled checkpoint of ``rules``), ``neural:PATH`` or
+    ``neural:PATH:TOPK`` (``PATH`` as :func:`resolve_checkpoint` reads it), sharing a model."""
     if spec != "neural" and not spec.startswith("neural:"):
         raise ValueError(f"not a neural specification: {spec!r} (expected 'neural' or 'neural:CHECKPOINT[:TOPK]')")
     body = spec[len("neural:"):] if spec != "neural" else ""
@@ -345,5 +356,5 @@ def make_neural(spec: str, rules: eq.RuleSet) -> tuple[NeuralPolicy, NeuralCriti
     head, _, tail = body.rpartition(":")
     if head and tail.isdigit():
         body, top_k = head, int(tail)
-    agent = cached_agent(resolve_checkpoint(body or None), rules)
+    agent = cached_agent(resolve_checkpoint(body or None, rules.name), rules)
     return NeuralPolicy(agent, top_k=top_k), NeuralCritic(agent)

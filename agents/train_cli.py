@@ -31,7 +31,7 @@ def configure_online(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rules", default="paper")
     p.add_argument("--preset", default="cpu-tiny", help="model size of a fresh model: cpu-tiny, cpu-small, paper")
     p.add_argument("--init", default=None,
-                   help="start from this checkpoint folder ('bundled': the model shipped with the package); "
+                   help="start from this checkpoint folder ('bundled': the package's model for --rules); "
                         "default: a fresh model, which starts as the non-learned prover")
     p.add_argument("--data", nargs="*", default=[], help="pairs files or dataset folders mixed into the batches")
     p.add_argument("--provers", type=int, default=1, help="prover actors (one CPU each)")
@@ -70,7 +70,7 @@ def cmd_online(args: argparse.Namespace) -> int:
     from .neural import bundled_checkpoint
     from .online import OnlineConfig, run_online
 
-    init = str(bundled_checkpoint()) if args.init == "bundled" else args.init
+    init = str(bundled_checkpoint(args.rules)) if args.init == "bundled" else args.init
     cfg = OnlineConfig(minutes=args.minutes, rules=args.rules, preset=args.preset, init=init, provers=args.provers,
                        budget=args.budget, max_seconds=args.max_seconds, sample_params=not args.fixed_params,
                        prune=args.prune, theorems=args.theorem_set, max_searches=args.max_searches,

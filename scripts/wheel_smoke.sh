@@ -28,8 +28,9 @@ thm = eq.parse("x + 0 == x")
 assert eq.check_proof(thm, eq.Proof.chain(["add_zero -> 1"]), eq.load_rules("default"))
 import importlib.resources as resources
 
-model = resources.files("equations.agents") / "data" / "model"
-assert (model / "model.safetensors").is_file() and (model / "config.json").is_file(), "bundled model missing"
+for name in ("default", "paper"):  # one bundled model per rule set
+    model = resources.files("equations.agents") / "data" / "models" / name
+    assert (model / "model.safetensors").is_file() and (model / "config.json").is_file(), f"bundled model {name} missing"
 print("import, gym.make, step, check_proof, bundled model files: ok")
 PY
 "$BIN/equations" --help >/dev/null

@@ -123,12 +123,28 @@ def test_online_run_through_ray(tmp_path: Path) -> None:
     assert main(["prove", "x*1 == x", "--policy", "neural", "--checkpoint", str(out), "--budget", "20"]) == 0
 
 
-def test_bundled_checkpoint_proves_add_zero() -> None:
-    from equations.agents.neural import bundled_checkpoint, load_agent
+@pytest.mark.parametrize("name", ["default", "paper"])
+def test_bundled_checkpoints_prove_add_zero(name: str) -> None:
+    """One bundled model per rule set, each loading with its own rule set and proving, within the size cap."""
+    from equations.agents.neural import bundled_checkpoint, bundled_models, load_agent
 
-    agent = load_agent(bundled_checkpoint(), device="cpu")
-    assert agent.rules.name == "paper"
+    assert set(bundled_models()) == {"default", "paper"}
+    agent = load_agent(bundled_checkpoint(name), device="cpu")
+    assert agent.rules.name == name
     res = prove("x + 0 == x", agent.rules, SearchParams(expansions=20), policy="neural", critic="neural")
     assert res.proved and res.proof is not None
     eq.check_proof(res.theorem, res.proof, agent.rules)
-    assert (bundled_checkpoint() / "model.safetensors").stat().st_size <= 20 * 2**20
+    assert (bundled_checkpoint(name) / "model.safetensors").stat().st_size <= 20 * 2**20
+
+
+def test_the_headline_proves_with_the_bundled_model(capsys: pytest.CaptureFixture[str]) -> None:
+    """`equations prove "cos(x)**2 + sin(x)**2 == 1" --policy neural`: the default rule set's bundled model."""
+    from equations.cli import main
+
+    assert main(["prove", "cos(x)**2 + sin(x)**2 == 1", "--policy", "neural"]) == 0  # found after 247 expansions
+    out = capsys.readouterr().out
+    assert out.startswith("proved"), out
+    from equations.agents.neural import bundled_checkpoint
+
+    with pytest.raises(FileNotFoundError, match="no bundled checkpoint for rule set 'nat'"):
+        bundled_checkpoint("nat")

@@ -215,10 +215,8 @@ def _finish_on_exact(i: int, tactic: str) -> Result:
 
 def test_the_learned_policy(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     pytest.importorskip("torch")
-    from equations.agents.neural import checkpoint_rules
-
     pp = "x y : ℝ\nhx : 0 < x\nhy : 0 < y\n⊢ Real.log (x * y) = Real.log x + Real.log y"
-    rules = checkpoint_rules(None)  # the bundled model's rule set
+    rules = "default"  # the rule set of the bundled model that --policy neural loads
     res = ld.prove_lean_theorem(FakeDojo(pp, answer=_finish_on_exact), "t", policy="neural", critic="neural",
                                 rules=rules, budget=200)
     assert res.outcome == "proved" and res.tactics[0] == "rename' hx => h₀, hy => h₁", res
