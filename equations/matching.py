@@ -201,18 +201,22 @@ class MatchIndex:
         args = e.args
         for a in args:
             sub |= a._memo[2]  # type: ignore[index]
+        own = self.own_at(e, args)
+        return own, own | sub
+
+    def own_at(self, e: Expr, args: tuple[Expr, ...]) -> int:
+        """The keys matching at ``e`` (whose children are ``args``), computed: those its signature implies,
+        and those whose test ``e`` passes."""
         if len(args) == 2:
             key: tuple[str, ...] = (e.op, args[0].op, args[1].op)
         elif args:
             key = (e.op, args[0].op)
         else:
             key = (e.op,)
-        own = self._own(e, key)
-        return own, own | sub
+        return self._own(e, key)
 
     def _own(self, e: Expr, key: tuple[str, ...]) -> int:
-        """The keys matching at ``e``, whose signature is ``key``: those its signature implies, and those
-        whose test ``e`` passes."""
+        """The keys matching at ``e``, whose signature is ``key``."""
         if e.op in COMPARISON_OPS:
             tab = self._roots.get(key) or self.root_table(key)
         else:

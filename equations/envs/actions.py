@@ -74,6 +74,7 @@ class ActionIndex:
         self.m = subs_per_tactic
         self.matches = rules.matches
         self._ctok = self.matches.token
+        self._match_own = self.matches._own  # the match index's keys at a node of a given signature
         self._tok = object()  # identifies this index's counts (an untracked object: memos stay untracked)
         self._items: list[Item] = []
         split = 0
@@ -151,12 +152,24 @@ class ActionIndex:
         """Count the actions of ``e`` (``block``: those of the rules matching anywhere, 0 at a comparison)
         and of its subtree, and store them in its memo with the match index's keys."""
         tok = self._tok
-        below = 0
-        for a in e.args:
+        below = sub = 0
+        args = e.args
+        for a in args:
             ma = a._memo
-            below += (ma if ma is not None and ma[-3] is tok else self.node(a))[4]
-        own, sub = self.matches.own_sub(e)
-        n = block + self._own(e, own)
+            if ma is None or ma[-3] is not tok:
+                ma = self.node(a)
+            below += ma[4]
+            sub |= ma[2]
+        if len(args) == 2:
+            key: tuple[str, ...] = (e.op, args[0].op, args[1].op)
+        elif args:
+            key = (e.op, args[0].op)
+        else:
+            key = (e.op,)
+        own = self._match_own(e, key)
+        sub |= own
+        w = self._mask_w.get(own)
+        n = block + (w if w is not None and not own & self._split else self._own(e, own))
         memo = (self._ctok, own, sub, tok, n + below, n)
         _set(e, "_memo", memo)
         return memo
