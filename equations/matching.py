@@ -39,6 +39,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .expr import COMPARISON_OPS, Expr
+from .rules import signature
 
 if TYPE_CHECKING:
     from .rules import Rule, RuleSet
@@ -201,19 +202,8 @@ class MatchIndex:
         args = e.args
         for a in args:
             sub |= a._memo[2]  # type: ignore[index]
-        own = self.own_at(e, args)
+        own = self._own(e, signature(e))
         return own, own | sub
-
-    def own_at(self, e: Expr, args: tuple[Expr, ...]) -> int:
-        """The keys matching at ``e`` (whose children are ``args``), computed: those its signature implies,
-        and those whose test ``e`` passes."""
-        if len(args) == 2:
-            key: tuple[str, ...] = (e.op, args[0].op, args[1].op)
-        elif args:
-            key = (e.op, args[0].op)
-        else:
-            key = (e.op,)
-        return self._own(e, key)
 
     def _own(self, e: Expr, key: tuple[str, ...]) -> int:
         """The keys matching at ``e``, whose signature is ``key``."""

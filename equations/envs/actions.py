@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 
 from ..expr import Expr, num
 from ..matching import bits as _bits
-from ..rules import Rule, RuleSet
+from ..rules import Rule, RuleSet, signature
 from ..tactics import Tactic, substitution_candidates
 from ..theorem import Theorem
 
@@ -160,13 +160,7 @@ class ActionIndex:
                 ma = self.node(a)
             below += ma[4]
             sub |= ma[2]
-        if len(args) == 2:
-            key: tuple[str, ...] = (e.op, args[0].op, args[1].op)
-        elif args:
-            key = (e.op, args[0].op)
-        else:
-            key = (e.op,)
-        own = self._match_own(e, key)
+        own = self._match_own(e, signature(e))
         sub |= own
         w = self._mask_w.get(own)
         n = block + (w if w is not None and not own & self._split else self._own(e, own))
