@@ -99,29 +99,20 @@ class MatchIndex:
         self.token = object()  # identifies this index's memos (untracked, so memos stay untracked)
         self.keys: list[tuple[Rule, str | None]] = []
         self._id: dict[tuple[str, str | None], int] = {}
-        seen: set[int] = set()
-        for entries in rules.by_head.values():
-            for r, _d, _t in entries:
-                seen.add(id(r))
-        for r in rules:  # term keys in rule order: ascending ids follow every by_head list's order
-            if id(r) not in seen:
-                continue
-            if r.kind == "arith":
-                self._key(r, "fwd")
-                if r.arith_op != "pow":
-                    self._key(r, "bwd")
-            else:
-                for d in ("fwd",) if r.symmetric else ("fwd", "bwd"):
-                    if r.source(d).op != "var":
-                        self._key(r, d)
-        rel = asr = 0
-        for r in rules:
-            if r.kind == "rewrite" and r.relational:
-                for d in ("fwd",) if r.symmetric else ("fwd", "bwd"):
-                    rel |= 1 << self._key(r, d)
-        for r in rules:
-            if r.kind == "assert":
-                asr |= 1 << self._key(r, None)
+        # the keys the rule set's own index lists, numbered in rule order, forward before backward: at any
+        # node, ascending ids are then the order of its by_head lists (and at a comparison, relational
+        # rewrites come before assertions)
+        rank = {r.id: i for i, r in enumerate(rules)}
+
+        def number(pairs: list[tuple[Rule, str | None]]) -> int:
+            mask = 0
+            for r, d in sorted(dict.fromkeys(pairs), key=lambda p: (rank[p[0].id], p[1] == "bwd")):
+                mask |= 1 << self._key(r, d)
+            return mask
+
+        number([(r, d) for entries in rules.by_head.values() for r, d, _t in entries])
+        rel = number([(r, d) for entries in rules.relational.values() for r, d, _t in entries])
+        asr = number([(r, None) for entries in rules.asserts.values() for r, _t in entries])
         self.relational = rel
         self.asserts = asr
         self._sigs: dict[tuple[str, ...], SigTable] = {}
@@ -202,11 +193,12 @@ class MatchIndex:
         args = e.args
         for a in args:
             sub |= a._memo[2]  # type: ignore[index]
-        own = self._own(e, signature(e))
+        own = self.own_keys(e, signature(e))
         return own, own | sub
 
-    def _own(self, e: Expr, key: tuple[str, ...]) -> int:
-        """The keys matching at ``e``, whose signature is ``key``."""
+    def own_keys(self, e: Expr, key: tuple[str, ...]) -> int:
+        """The keys matching at ``e``, whose signature is ``key``, computed (not memoised): those the
+        signature implies, and those whose test ``e`` passes."""
         if e.op in COMPARISON_OPS:
             tab = self._roots.get(key) or self.root_table(key)
         else:
@@ -245,7 +237,7 @@ class MatchIndex:
         else:
             sub = 0
             key = (op,)
-        own = self._own(e, key)
+        own = self.own_keys(e, key)
         memo = (tok, own, own | sub)
         _set(e, "_memo", memo)
         return memo

@@ -74,7 +74,7 @@ class ActionIndex:
         self.m = subs_per_tactic
         self.matches = rules.matches
         self._ctok = self.matches.token
-        self._match_own = self.matches._own  # the match index's keys at a node of a given signature
+        self._match_own = self.matches.own_keys
         self._tok = object()  # identifies this index's counts (an untracked object: memos stay untracked)
         self._items: list[Item] = []
         split = 0
