@@ -238,11 +238,9 @@ def worker_ours(work: dict[str, Any], passes: int, walks: int, seed: int, tmp: s
              or hasattr(ex.Expr, s)]
 
     def clear() -> None:
-        for r in list(ex._table.values()):
-            e = r()
-            if e is not None:
-                for s in slots:
-                    setter(e, s, None)
+        for e in ex.live_nodes():
+            for s in slots:
+                setter(e, s, None)
         for caches in (getattr(ps, "_theorem_cache", {}), getattr(ps, "_prefix_cache", {})):
             for c in caches.values():
                 c.clear()
@@ -256,14 +254,14 @@ def worker_ours(work: dict[str, Any], passes: int, walks: int, seed: int, tmp: s
     def cold_nothing_alive() -> None:
         clear()
         gc.collect()
-        live.append(len(ex._table))  # interned nodes alive before the pass (rules, leaves, nothing else)
+        live.append(ex.intern_table_size())  # interned nodes alive before the pass (rules, leaves, nothing else)
 
     def rec(key: str, secs: float, count: int, **extra: Any) -> None:
         res[key] = {"seconds": secs, "count": count, "per_op": secs / max(count, 1), **extra}
         log(f"  ours {key}: {secs:.4f}s / {count} = {secs / max(count, 1) * 1e6:.2f} us")
 
     # a. infix parse, nothing of the workload alive
-    res["live_nodes_idle"] = len(ex._table)
+    res["live_nodes_idle"] = ex.intern_table_size()
 
     def op_a() -> int:
         out = [eq.parse(t) for t in texts]

@@ -13,9 +13,10 @@ order matters; use dicts (insertion ordered) or sort by :attr:`Expr.key`.
 
 from __future__ import annotations
 
+import os
 import weakref
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 # --- operator tables ------------------------------------------------------------------------------------
 
@@ -404,6 +405,93 @@ def _pi() -> Expr:
     return _new("pi", (), None, None, ("pi",))
 
 
+def intern_table_size() -> int:
+    """Number of live interned nodes; for memory diagnostics."""
+    return len(_table)
+
+
+def live_nodes() -> list[Expr]:
+    """Every live interned node (benchmarks clear their cached strings and memos to measure cold paths)."""
+    return [e for e in (r() for r in list(_table.values())) if e is not None]
+
+
+#: the node slots' own setters: Expr forbids attribute assignment, and calling the member descriptor
+#: directly costs less than ``object.__setattr__`` (printing a new goal stores one string per new node)
+set_infix: Callable[[Expr, str | None], None] = vars(_Slots)["_infix"].__set__
+set_prefix: Callable[[Expr, str | None], None] = vars(_Slots)["_prefix"].__set__
+#: the native printers and prefix parser (``None`` in pure Python): see :mod:`equations.printing` and
+#: :mod:`equations.parse`
+native_prefix: Callable[[Expr], str] | None = None
+native_infix: Callable[[Expr], str] | None = None
+native_parse_prefix: Callable[..., Expr | None] | None = None
+
+
+# --- the native node type -----------------------------------------------------------------------------
+# ``equations/_native.c`` implements the node type, its intern table and the cold paths that create or
+# print nodes (rebuild, prefix print, prefix parse); everything above is the pure-Python implementation
+# of the same interface, used when the extension is not built or ``EQUATIONS_PURE_PYTHON=1``. The
+# native type takes its methods from the Python class above, so there is one definition of each.
+
+
+def _load_native() -> Any:
+    if os.environ.get("EQUATIONS_PURE_PYTHON", "") not in ("", "0"):
+        return None
+    try:
+        from . import _native  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return _native
+
+
+_native = _load_native()
+#: whether the native node type is in use
+NATIVE: bool = _native is not None
+#: the native module (``None`` in pure Python), for the indexes that fill their per-node memos in C
+native_module: Any = _native
+
+if not TYPE_CHECKING and _native is not None:
+    _NativeExpr = _native.Expr
+    for _name, _attr in vars(Expr).items():
+        if _name not in ("__slots__", "__module__", "__qualname__", "__dict__", "__annotations__"):
+            setattr(_NativeExpr, _name, _attr)
+    _PyExpr = Expr
+    _py_num = num
+    _py_var = var
+    Expr = _NativeExpr
+    make = _native.make
+    make1 = _native.make1
+    make2 = _native.make2
+    _replace = _native.replace
+    _leaf = _native.leaf
+    _table = None
+    set_infix = vars(Expr)["_infix"].__set__
+    set_prefix = vars(Expr)["_prefix"].__set__
+    native_prefix = _native.prefix
+    native_infix = _native.infix
+    native_parse_prefix = _native.parse_prefix
+
+    def num(n: int) -> Expr:
+        if n < 0:
+            return make1("neg", num(-n))
+        if n >= _LITERAL_LIMIT:
+            raise ValueError(f"integer literal too large: at most {MAX_LITERAL_DIGITS} digits")
+        return _leaf("int", n, None)
+
+    def var(name: str, vtype: str = "real") -> Expr:
+        return _leaf("var", name, vtype)
+
+    def _pi() -> Expr:
+        return _leaf("pi", None, None)
+
+    def intern_table_size() -> int:
+        return _native.table_size()
+
+    def live_nodes() -> list[Expr]:
+        return _native.live_nodes()
+
+    num.__doc__ = _py_num.__doc__
+    var.__doc__ = _py_var.__doc__
+
 PI: Expr = _pi()
 ZERO: Expr = num(0)
 ONE: Expr = num(1)
@@ -425,11 +513,6 @@ def _lift(o: Expr | int) -> Expr:
     if isinstance(o, int) and not isinstance(o, bool):
         return num(o)
     raise TypeError(f"cannot use {o!r} in an expression")
-
-
-def intern_table_size() -> int:
-    """Number of entries in the intern table (live and not yet swept); for memory diagnostics."""
-    return len(_table)
 
 
 def retype(e: Expr, vtype: str) -> Expr:

@@ -38,7 +38,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from .expr import COMPARISON_OPS, Expr
+from .expr import COMPARISON_OPS, Expr, native_module
 from .rules import signature
 
 if TYPE_CHECKING:
@@ -54,6 +54,11 @@ SigTable = tuple[int, tuple[tuple[int, Test], ...]]
 
 #: above this depth a subtree is indexed by an explicit stack instead of recursion
 _RECURSION_DEPTH = 150
+#: the native filler of memos (``None`` in pure Python) and the depth up to which it is used (C recursion;
+#: deeper trees, which only the Python API builds, take the explicit stack)
+_native_match: Callable[[Expr, tuple[Any, ...]], tuple[Any, ...]] | None = (
+    native_module.match_memo if native_module is not None else None)
+_NATIVE_DEPTH = 2000
 
 
 def implied(pattern: Expr) -> bool:
@@ -119,6 +124,8 @@ class MatchIndex:
         self._roots: dict[tuple[str, ...], SigTable] = {}
         self._implied: dict[int, bool] = {}  # key id -> implied(its source)
         self._lists: dict[int, list[tuple[Rule, str | None]]] = {}
+        #: what the native filler reads (see ``_native.c``: the same computation as :meth:`node`)
+        self.native_ctx = (self.token, self._sigs, self._roots, COMPARISON_OPS, self.term_table, self.root_table)
 
     def _key(self, r: Rule, d: str | None) -> int:
         k = self._id.get((r.id, d))
@@ -217,6 +224,9 @@ class MatchIndex:
         tok = self.token
         if m is not None and m[0] is tok:
             return m
+        if _native_match is not None and e.depth <= _NATIVE_DEPTH:
+            filled_c: Memo = _native_match(e, self.native_ctx)
+            return filled_c
         if e.depth > _RECURSION_DEPTH:
             self._fill(e)
             filled: Memo = e._memo  # type: ignore[assignment]

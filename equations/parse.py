@@ -27,8 +27,7 @@ from .expr import (
     var,
 )
 from .expr import PI as _PI
-from .expr import _new as _expr_new
-from .expr import _table as _expr_table
+from .expr import native_parse_prefix as _native_parse_prefix
 from .theorem import Theorem
 
 
@@ -370,9 +369,13 @@ def parse_prefix(text: str | list[str], domain: str = "real") -> Expr:
 
 def _parse_prefix(toks: list[str], domain: str) -> Expr:
     arity = _DOMAIN_ARITY[domain]
-    table = _expr_table
-    new = _expr_new
     leaves = _leaf_cache[domain]
+    if _native_parse_prefix is not None:
+        # the common case in C; it returns None for anything else (a new variable, an error), which the
+        # loop below then decides with the same result or the same error
+        e0 = _native_parse_prefix(toks, arity, leaves, _PI, domain != "nat", MAX_DEPTH)
+        if e0 is not None:
+            return e0
     stack: list[Expr] = []
     push = stack.append
     pop = stack.pop
@@ -414,19 +417,11 @@ def _parse_prefix(toks: list[str], domain: str) -> Expr:
             if len(stack) < 2 or digits:
                 raise _prefix_error(tok, k, stack, digits)
             x = pop()
-            y = pop()
-            key: tuple[object, ...] = (tok, id(x), id(y))  # the intern table's key (see expr._table)
-            r = table.get(key)
-            e = r() if r is not None else None
-            push(e if e is not None else new(tok, (x, y), None, None, key))
+            push(make2(tok, x, pop()))
         elif a == 1:
             if not stack or digits:
                 raise _prefix_error(tok, k, stack, digits)
-            x = pop()
-            key = (tok, id(x))
-            r = table.get(key)
-            e = r() if r is not None else None
-            push(e if e is not None else new(tok, (x,), None, None, key))
+            push(make1(tok, pop()))
         else:  # pi
             if digits:
                 raise _prefix_error(tok, k, stack, digits)

@@ -7,13 +7,11 @@ one printed before costs only the new nodes.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from .expr import BINARY_SYMBOLS, COMPARISONS, MAX_DEPTH, Expr, _Slots
-
-# The slots' own setters: Expr forbids attribute assignment, and calling the member descriptor directly
-# costs less than object.__setattr__ (printing a new goal stores one string per new node).
-_set_infix: Callable[[Expr, str], None] = vars(_Slots)["_infix"].__set__
-_set_prefix: Callable[[Expr, str], None] = vars(_Slots)["_prefix"].__set__
+from .expr import BINARY_SYMBOLS, COMPARISONS, MAX_DEPTH, Expr, native_infix, native_prefix
+from .expr import set_infix as _set_infix
+from .expr import set_prefix as _set_prefix
 
 # Precedence levels of the infix grammar (higher binds tighter).
 _PREC = {"add": 1, "sub": 1, "mul": 2, "div": 2, "mod": 2, "neg": 3, "pow": 4}
@@ -140,6 +138,12 @@ def _prefix_node(e: Expr) -> str:
             p = f"{e.op} {pa} {pb}"
     _set_prefix(e, p)
     return p
+
+
+if not TYPE_CHECKING and native_prefix is not None:
+    # the same texts, computed and stored in C (deep trees still go bottom-up through _uncached)
+    _prefix_node = native_prefix
+    _infix_node = native_infix
 
 
 def prefix_tokens(e: Expr) -> list[str]:

@@ -416,6 +416,30 @@ def substitution_candidates(thm: Theorem, limit: int | None = None) -> list[Expr
     return out[:limit] if limit is not None else out
 
 
+def smallest_candidates(thm: Theorem, n: int) -> list[Expr]:
+    """``substitution_candidates(thm)[:n]`` without walking the whole theorem when it can be avoided: the
+    smallest candidates are the leaves (size 1), in order of first occurrence, so when the theorem has at
+    least ``n`` distinct leaves they are the first ``n`` met in prefix order (goal, then hypotheses), and
+    the walk stops there. The environment decodes a substitution action with this (its ``subs_per_tactic``
+    values per rule and position are the first few candidates)."""
+    if n <= 0:
+        return []
+    seen: dict[Expr, None] = {}
+    for root in (thm.goal, *thm.hyps):
+        stack = [root]
+        pop, extend = stack.pop, stack.extend
+        while stack:
+            node = pop()
+            args = node.args
+            if args:
+                extend(args[::-1])
+            elif node not in seen:
+                seen[node] = None
+                if len(seen) == n:
+                    return list(seen)
+    return substitution_candidates(thm)[:n]
+
+
 class TacticGroup:
     """One matching (rule, direction, position) of a goal and the tactics it offers, built on demand.
 

@@ -21,6 +21,9 @@ import gymnasium as gym
 import equations as eq
 
 assert "site-packages" in eq.__file__, eq.__file__
+import equations.expr
+
+assert equations.expr.NATIVE, "the wheel has no native node type (equations/_native.c was not built)"
 env = gym.make("equations/Equations-v0")
 obs, info = env.reset(seed=0)
 obs, reward, terminated, truncated, info = env.step(0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import pickle
 
 import pytest
@@ -222,14 +223,83 @@ def test_interning_by_child_ids_is_sound_when_ids_are_reused() -> None:
 def test_printing_does_not_depend_on_stored_text() -> None:
     """Printers store text on nodes (leaves get theirs at birth); with every stored text cleared, as a
     cold benchmark does, they print the same (a leaf without text used to print as an integer)."""
-    from equations.expr import _Slots
+    from equations.expr import set_infix, set_prefix
 
     thm = eq.parse("sin(x + 12) * (y - 3) <= -(x / y) + pi | x > 0")
     nodes = [n for e in (thm.goal, *thm.hyps) for n in e.subterms()]
     before = [(eq.to_prefix(n), eq.to_infix(n)) for n in nodes]
-    for slot in ("_prefix", "_infix"):
-        clear = vars(_Slots)[slot].__set__
+    for clear in (set_prefix, set_infix):
         for n in nodes:
             clear(n, None)
     assert [(eq.to_prefix(n), eq.to_infix(n)) for n in nodes] == before
     assert str(eq.parse(str(thm))) == str(thm)
+
+
+def test_intern_table_finds_every_survivor_after_deletions() -> None:
+    """The intern table (native: open addressing with backward-shift deletion) must find every live node
+    after arbitrary deletions: a node that a broken probe chain hides would be built a second time, and two
+    objects for one expression break identity equality, which matching and proof checking rely on."""
+    import random
+
+    from equations.expr import intern_table_size
+
+    rng = random.Random(11)
+    x = var("x")
+    base = intern_table_size()
+    nodes = {i: make2("add", x, num(10**7 + i)) for i in range(20_000)}
+    for _ in range(6):
+        for i in rng.sample(sorted(nodes), len(nodes) // 3):
+            del nodes[i]
+        for i in rng.sample(range(20_000, 40_000), 2_000):  # new keys land in the freed slots
+            nodes.setdefault(i, make2("add", x, num(10**7 + i)))
+        for i, e in nodes.items():
+            assert make2("add", x, num(10**7 + i)) is e
+            assert e.args[1].value == 10**7 + i
+        assert intern_table_size() == base + 2 * len(nodes)
+    nodes.clear()
+    assert intern_table_size() <= base + 2
+
+
+def test_native_and_pure_python_build_the_same_trees() -> None:
+    """The native node type and the pure-Python fallback (``EQUATIONS_PURE_PYTHON=1``) are one interface:
+    the same texts parse, print, rewrite, generate (walk and graph theorems) and step the environment
+    (action counts, observations, proofs) identically in both."""
+    import subprocess
+    import sys
+
+    script = (
+        "import hashlib, equations as eq, equations.expr as ex\n"
+        "from equations import identities\n"
+        "from equations.generators import GraphGenerator, RandomWalkGenerator\n"
+        "h = hashlib.sha256()\n"
+        "for t in identities.load():\n"
+        "    g = t.theorem\n"
+        "    p = eq.to_prefix(g.goal)\n"
+        "    assert eq.parse_prefix(p) is g.goal\n"
+        "    h.update((p + eq.to_infix(g.goal) + str(g.goal.size) + str(g.goal.depth)).encode())\n"
+        "    for rule, d, pos in eq.applicable_triples(g, eq.load_rules('paper'))[:5]:\n"
+        "        h.update(repr((rule.id, d, pos)).encode())\n"
+        "for gen in (RandomWalkGenerator('default'), GraphGenerator('default')):\n"
+        "    for g in gen.generate(30, seed=5):\n"
+        "        h.update((str(g.theorem) + repr(g.proof)).encode())\n"
+        "import numpy as np, gymnasium as gym\n"
+        "env = gym.make('equations/Equations-v0').unwrapped\n"
+        "obs, info = env.reset(seed=3)\n"
+        "rng = np.random.default_rng(3)\n"
+        "for _ in range(300):\n"
+        "    valid = np.flatnonzero(obs['action_mask'])\n"
+        "    obs, r, term, trunc, info = env.step(int(valid[rng.integers(len(valid))]))\n"
+        "    h.update((str(len(valid)) + obs['goal'] + repr(info['proof'])).encode())\n"
+        "    if term or trunc:\n"
+        "        obs, info = env.reset()\n"
+        "print(ex.NATIVE, h.hexdigest())\n"
+    )
+    out = {}
+    for pure in ("0", "1"):
+        env = {**os.environ, "EQUATIONS_PURE_PYTHON": pure}
+        res = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+        out[pure] = res.stdout.split()
+    assert out["1"][0] == "False"
+    if out["0"][0] == "False":
+        pytest.skip("the native extension is not built here")
+    assert out["0"][1] == out["1"][1]

@@ -230,3 +230,30 @@ def test_proof_errors_name_the_step(rules: eq.RuleSet) -> None:
     with pytest.raises(eq.ProofError, match="not closed automatically"):
         eq.check_proof(eq.parse("x + 0 == x"), None, rules)
     assert eq.check_proof(eq.parse("x == x"), None, rules)
+
+
+@given(theorems(6), st.integers(0, 6))
+def test_smallest_candidates_are_the_first_substitution_candidates(thm: eq.Theorem, n: int) -> None:
+    """The environment decodes substitution actions from the first few candidates, found without walking
+    the whole theorem: they must be exactly the head of the full, sorted candidate list."""
+    from equations.tactics import smallest_candidates, substitution_candidates
+
+    assert smallest_candidates(thm, n) == substitution_candidates(thm)[:n]
+
+
+@settings(max_examples=40, deadline=None)
+@given(thm=theorems(6), m=st.sampled_from([1, 3]))
+def test_environment_substitution_actions_decode_as_from_the_full_pool(thm: eq.Theorem, m: int) -> None:
+    """The environment's shortcut (the first candidates only) decodes every action to the same tactic as
+    the full candidate pool in product order."""
+    from equations.envs import actions
+
+    index = actions.ActionIndex(eq.load_rules(), subs_per_tactic=m)
+    fast = index.tactics(thm, limit=400)
+    original = actions.smallest_candidates
+    actions.smallest_candidates = lambda thm, n: []  # type: ignore[assignment]
+    try:
+        slow = actions.ActionIndex(eq.load_rules(), subs_per_tactic=m).tactics(thm, limit=400)
+    finally:
+        actions.smallest_candidates = original
+    assert fast == slow

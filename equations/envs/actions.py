@@ -23,16 +23,21 @@ combinations). Integer literals are offered the splits ``c = 1 + (c - 1)`` (``in
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from itertools import islice, product
 from typing import Any, ClassVar
 
-from ..expr import Expr, num
+from ..expr import Expr, native_module, num
 from ..matching import bits as _bits
 from ..rules import Rule, RuleSet, signature
-from ..tactics import Tactic, substitution_candidates
+from ..tactics import Tactic, smallest_candidates, substitution_candidates
 from ..theorem import Theorem
 
 _set = object.__setattr__
+#: the native filler of the action counts (``None`` in pure Python), used up to this depth (C recursion)
+_native_count: Callable[[Expr, int, tuple[Any, ...]], tuple[Any, ...]] | None = (
+    native_module.count_memo if native_module is not None else None)
+_NATIVE_DEPTH = 2000
 
 # How a candidate becomes a tactic: a plain rule (substitutions from the pool when it has free
 # variables), an integer-arithmetic evaluation, or an integer-arithmetic split of the literal.
@@ -91,6 +96,8 @@ class ActionIndex:
         self._block = sum(it[3] for it in self._anywhere)
         self._mask_w: dict[int, int] = {}
         self._pools: OrderedDict[Theorem, list[Expr]] = OrderedDict()
+        #: what the native filler reads (see ``_native.c``: the same computation as :meth:`_count`)
+        self._actx = (*self.matches.native_ctx, self._tok, self._mask_w, self._split, self._own, self._block)
 
     @classmethod
     def shared(cls, rules: RuleSet, subs_per_tactic: int = 1) -> ActionIndex:
@@ -151,6 +158,8 @@ class ActionIndex:
     def _count(self, e: Expr, block: int) -> Memo:
         """Count the actions of ``e`` (``block``: those of the rules matching anywhere, 0 at a comparison)
         and of its subtree, and store them in its memo with the match index's keys."""
+        if _native_count is not None and e.depth <= _NATIVE_DEPTH:
+            return _native_count(e, block, self._actx)
         tok = self._tok
         below = sub = 0
         args = e.args
@@ -193,9 +202,16 @@ class ActionIndex:
         free = r.free_variables(d)
         if not free:
             return Tactic(r.id, d, p)
-        pool = self._pool(thm)
-        j %= len(pool) ** len(free)
-        combo = next(islice(product(pool, repeat=len(free)), j, None))
+        # Combination j of product(pool, repeat=len(free)) (the last variable varies fastest). With j below
+        # the pool's length (j < subs_per_tactic, which is small) that is (pool[0], ..., pool[0], pool[j]):
+        # only the j + 1 smallest candidates are needed, not the whole pool of a large goal.
+        first = smallest_candidates(thm, j + 1)
+        if len(first) == j + 1:
+            combo: tuple[Expr, ...] = (first[0],) * (len(free) - 1) + (first[j],)
+        else:
+            pool = self._pool(thm)
+            j %= len(pool) ** len(free)
+            combo = next(islice(product(pool, repeat=len(free)), j, None))
         return Tactic(r.id, d, p, tuple(zip(free, combo, strict=True)))
 
     def tactic(self, thm: Theorem, i: int) -> Tactic:

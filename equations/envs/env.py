@@ -8,7 +8,7 @@ them followed by ``equations.is_closed`` on the subgoals, and the proof so far i
 from __future__ import annotations
 
 import string
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, SupportsFloat
 
@@ -17,6 +17,7 @@ import numpy as np
 from gymnasium import spaces
 
 from ..closing import is_closed
+from ..expr import native_module
 from ..parse import ParseError, parse
 from ..printing import prefix_tokens, to_infix
 from ..proof import Proof
@@ -39,6 +40,9 @@ DEFAULT_WALK: dict[str, Any] = {"steps": (2, 6), "ops": (1, 4)}
 
 
 _new_proof = tuple.__new__  # builds a Proof named tuple without the Python-level __new__ (hot path)
+#: the native path copy of :meth:`EquationsEnv._apply` (``None`` in pure Python)
+_rebuild_path: Callable[[_Node, Proof, type[Proof]], Proof] | None = (
+    native_module.rebuild_path if native_module is not None else None)
 
 
 def _clip(text: str, limit: int = MAX_TEXT) -> str:
@@ -51,15 +55,13 @@ class _Node:
     rebuilds the proofs on the path to the root, each by replacing one entry of its parent's children
     tuple (``index`` is the node's place there), so recording costs O(depth) cheap tuple copies a step."""
 
-    __slots__ = ("_ids", "_obs", "_text", "_tokens", "children", "count", "index", "parent", "proof", "tactic",
-                 "thm")
+    __slots__ = ("_ids", "_obs", "_text", "_tokens", "count", "index", "parent", "proof", "tactic", "thm")
 
     def __init__(self, thm: Theorem, parent: _Node | None = None, index: int = 0):
         self.thm = thm
         self.parent = parent
         self.index = index
         self.tactic: Tactic | None = None
-        self.children: list[_Node | None] = []
         self.proof: Proof | None = None
         self._text: str | None = None
         self._tokens: tuple[str, ...] | None = None
@@ -347,11 +349,16 @@ class EquationsEnv(gym.Env[dict[str, Any], np.int64]):
         rules = self.rules
         subgoals = apply(node.thm, tactic, rules)
         node.tactic = tactic
-        node.children = children = [None if is_closed(s, rules) else _Node(s, node, i) for i, s in enumerate(subgoals)]
+        # Nodes point to their parent only: no reference cycle, so a finished episode's tree is freed at once
+        # by reference counting instead of waiting for (and slowing down) the cycle collector.
+        children = [None if is_closed(s, rules) else _Node(s, node, i) for i, s in enumerate(subgoals)]
         self._open[goal_index : goal_index + 1] = [c for c in children if c is not None]
         # every child is new, so none has a proof yet: the node's proof is the tactic with None children
         proof = _new_proof(Proof, (tactic, (None,) * len(children)))
         node.proof = proof
+        if _rebuild_path is not None:  # the same loop in C
+            _rebuild_path(node, proof, Proof)
+            return
         n = node
         parent = n.parent
         while parent is not None:
