@@ -206,6 +206,7 @@ static PyObject *intern_node(PyObject *op, PyObject *const *a, Py_ssize_t n) {
     }
     PyObject *args = PyTuple_New(n);
     if (args == NULL) return NULL;
+    PyObject_GC_UnTrack(args); /* it holds only nodes, which are never in a cycle: the collector can skip it */
     Py_ssize_t size = 1, depth = 0;
     char is_const = 1;
     for (Py_ssize_t k = 0; k < n; k++) {
@@ -852,6 +853,8 @@ fail:
 }
 
 static int set_memo(Node *e, PyObject *memo) {
+    /* a memo holds numbers and owner tokens (plain objects): never in a cycle, so the collector skips it */
+    if (PyObject_GC_IsTracked(memo)) PyObject_GC_UnTrack(memo);
     PyObject *old = e->memo;
     e->memo = memo; /* steals */
     Py_XDECREF(old);
@@ -992,12 +995,53 @@ static PyObject *py_count_memo(PyObject *self, PyObject *const *args, Py_ssize_t
     return count_memo((Node *)args[0], block, args[2]);
 }
 
+/* ActionIndex.tactic's descent: from e (whose memo is the count memo of atok) to the node holding action i.
+ * Returns (node, position, i at that node, its memo), or None when a memo on the way is not atok's (the
+ * Python loop then recounts). */
+static PyObject *py_descend(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 3 || !IS_NODE(args[0]) || !PyLong_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "descend(expr, i, atok)");
+        return NULL;
+    }
+    Node *e = (Node *)args[0];
+    PyObject *atok = args[2];
+    Py_ssize_t i = PyLong_AsSsize_t(args[1]), pos = 0;
+    if (i == -1 && PyErr_Occurred()) return NULL;
+#define COUNT_MEMO(m) ((m) != NULL && PyTuple_Check(m) && PyTuple_GET_SIZE(m) == 6 && PyTuple_GET_ITEM(m, 3) == atok)
+    PyObject *m = e->memo;
+    if (!COUNT_MEMO(m)) Py_RETURN_NONE;
+    for (;;) {
+        Py_ssize_t here = PyLong_AsSsize_t(PyTuple_GET_ITEM(m, 5));
+        if (here == -1 && PyErr_Occurred()) return NULL;
+        if (i < here) return Py_BuildValue("(OnnO)", (PyObject *)e, pos, i, m);
+        i -= here;
+        Py_ssize_t p = pos + 1, k, n = NARGS(e);
+        for (k = 0; k < n; k++) {
+            Node *a = ARG(e, k);
+            PyObject *ma = a->memo;
+            if (!COUNT_MEMO(ma)) Py_RETURN_NONE;
+            Py_ssize_t below = PyLong_AsSsize_t(PyTuple_GET_ITEM(ma, 4));
+            if (below == -1 && PyErr_Occurred()) return NULL;
+            if (i < below) {
+                e = a;
+                pos = p;
+                m = ma;
+                break;
+            }
+            i -= below;
+            p += a->size;
+        }
+        if (k == n) Py_RETURN_NONE; /* inconsistent counts: the Python loop raises */
+    }
+#undef COUNT_MEMO
+}
+
 /* ---- the environment's proof path (equations.envs.env) -------------------------------------------------
  * After a step at a leaf of the episode's proof tree, every ancestor's proof is copied with one entry of its
  * children tuple replaced (proofs are immutable nested tuples). Walking up `parent` links in C; nodes have
  * the attributes parent, proof (a `cls` tuple: (tactic, children)) and index (their place among the
  * children). Returns the root's new proof. */
-static PyObject *str_parent = NULL, *str_proof = NULL, *str_index = NULL;
+static PyObject *str_parent = NULL, *str_proof = NULL, *str_index = NULL, *str_space = NULL;
 
 static PyObject *py_rebuild_path(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 3 || !PyType_Check(args[2]) || !PyType_IsSubtype((PyTypeObject *)args[2], &PyTuple_Type)) {
@@ -1072,6 +1116,56 @@ fail:
     return NULL;
 }
 
+/* ---- prefix tokens ------------------------------------------------------------------------------------------
+ * text.split(" ") for the printers' ASCII prefix texts, with the token strings shared through a small
+ * direct-mapped cache (a goal of 300 tokens has a dozen distinct ones): no new string per token. */
+#define TOKEN_CACHE 4096
+static PyObject *token_cache[TOKEN_CACHE];
+
+static PyObject *token_of(const char *p, Py_ssize_t n) {
+    if (n > 24) return PyUnicode_FromStringAndSize(p, n);
+    uint32_t h = 2166136261u;
+    for (Py_ssize_t k = 0; k < n; k++) h = (h ^ (unsigned char)p[k]) * 16777619u;
+    h ^= (uint32_t)n;
+    PyObject **slot = &token_cache[h & (TOKEN_CACHE - 1)];
+    PyObject *t = *slot;
+    if (t != NULL && PyUnicode_GET_LENGTH(t) == n && memcmp(PyUnicode_DATA(t), p, (size_t)n) == 0) {
+        Py_INCREF(t);
+        return t;
+    }
+    t = PyUnicode_FromStringAndSize(p, n);
+    if (t == NULL) return NULL;
+    Py_INCREF(t);
+    Py_XSETREF(*slot, t);
+    return t;
+}
+
+static PyObject *py_split_tokens(PyObject *self, PyObject *text) {
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "split_tokens(text: str)");
+        return NULL;
+    }
+    if (!PyUnicode_IS_ASCII(text)) return PyUnicode_Split(text, str_space, -1);
+    const char *p = (const char *)PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), count = 1;
+    for (Py_ssize_t k = 0; k < n; k++) count += p[k] == ' ';
+    PyObject *out = PyList_New(count);
+    if (out == NULL) return NULL;
+    Py_ssize_t start = 0, i = 0;
+    for (Py_ssize_t k = 0; k <= n; k++) {
+        if (k == n || p[k] == ' ') {
+            PyObject *t = token_of(p + start, k - start);
+            if (t == NULL) {
+                Py_DECREF(out);
+                return NULL;
+            }
+            PyList_SET_ITEM(out, i++, t);
+            start = k + 1;
+        }
+    }
+    return out;
+}
+
 /* ---- module ---------------------------------------------------------------------------------------------- */
 
 static PyMethodDef methods[] = {
@@ -1092,6 +1186,10 @@ static PyMethodDef methods[] = {
      "count_memo(expr, block, actx): ActionIndex._count's memo, computed in C"},
     {"rebuild_path", (PyCFunction)(void (*)(void))py_rebuild_path, METH_FASTCALL,
      "rebuild_path(node, proof, cls): the root's proof after node's proof became proof (copies the path)"},
+    {"split_tokens", (PyCFunction)py_split_tokens, METH_O,
+     "split_tokens(text): text.split(' '), the token strings shared through a small cache"},
+    {"descend", (PyCFunction)(void (*)(void))py_descend, METH_FASTCALL,
+     "descend(expr, i, atok): (node, position, i, memo) of the node holding action i"},
     {"table_size", (PyCFunction)py_table_size, METH_NOARGS, "number of live interned nodes"},
     {"live_nodes", (PyCFunction)py_live_nodes, METH_NOARGS, "every live interned node"},
     {NULL, NULL, 0, NULL},
@@ -1114,7 +1212,8 @@ PyMODINIT_FUNC PyInit__native(void) {
     str_parent = PyUnicode_InternFromString("parent");
     str_proof = PyUnicode_InternFromString("proof");
     str_index = PyUnicode_InternFromString("index");
-    if (!str_parent || !str_proof || !str_index) goto fail;
+    str_space = PyUnicode_InternFromString(" ");
+    if (!str_parent || !str_proof || !str_index || !str_space) goto fail;
     NodeType = (PyTypeObject *)PyType_FromSpec(&node_spec);
     if (NodeType == NULL) goto fail;
     Py_INCREF(NodeType);

@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .expr import COMPARISON_OPS, Expr, native_module
-from .rules import signature
+from .rules import ShapeIndex, signature
 
 if TYPE_CHECKING:
     from .rules import Rule, RuleSet
@@ -97,10 +97,7 @@ class MatchIndex:
     """
 
     def __init__(self, rules: RuleSet):
-        from .rules import may_match
-
         self.rules = rules
-        self._may_match = may_match
         self.token = object()  # identifies this index's memos (untracked, so memos stay untracked)
         self.keys: list[tuple[Rule, str | None]] = []
         self._id: dict[tuple[str, str | None], int] = {}
@@ -122,6 +119,7 @@ class MatchIndex:
         self.asserts = asr
         self._sigs: dict[tuple[str, ...], SigTable] = {}
         self._roots: dict[tuple[str, ...], SigTable] = {}
+        self._root_shapes: dict[str, tuple[list[tuple[Rule, str | None, Test, Expr | None]], ShapeIndex]] = {}
         self._implied: dict[int, bool] = {}  # key id -> implied(its source)
         self._lists: dict[int, list[tuple[Rule, str | None]]] = {}
         #: what the native filler reads (see ``_native.c``: the same computation as :meth:`node`)
@@ -171,16 +169,17 @@ class MatchIndex:
         """The table of a comparison's signature: its relational rewrites, then its assertions."""
         tab = self._roots.get(key)
         if tab is None:
-            may_match = self._may_match
-            entries: list[tuple[Rule, str | None, Test, Expr | None]] = []
-            for r, d, t in self.rules.relational.get(key[0], ()):
-                if may_match(r.source(d), key):
-                    entries.append((r, d, t, r.source(d)))
-            for r, t in self.rules.asserts.get(key[0], ()):
-                assert r.concl is not None
-                if may_match(r.concl, key):
-                    entries.append((r, None, t, None))  # an assertion is always tested (its hypotheses' shape)
-            tab = self._roots[key] = self._table(entries)
+            op = key[0]
+            shaped = self._root_shapes.get(op)
+            if shaped is None:
+                cands: list[tuple[Rule, str | None, Test, Expr | None]] = [
+                    (r, d, t, r.source(d)) for r, d, t in self.rules.relational.get(op, ())]
+                # an assertion is always tested (its hypotheses' shape): no pattern for the table
+                cands += [(r, None, t, None) for r, t in self.rules.asserts.get(op, ())]
+                shaped = self._root_shapes[op] = (cands, ShapeIndex(
+                    [c[3] if c[1] is not None else c[0].concl for c in cands]))
+            cands, shapes = shaped
+            tab = self._roots[key] = self._table([cands[i] for i in shapes.select(key)])
         return tab
 
     def listed(self, mask: int) -> list[tuple[Rule, str | None]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from .expr import BINARY_SYMBOLS, COMPARISONS, MAX_DEPTH, Expr, native_infix, native_prefix
+from .expr import BINARY_SYMBOLS, COMPARISONS, MAX_DEPTH, Expr, native_infix, native_module, native_prefix
 from .expr import set_infix as _set_infix
 from .expr import set_prefix as _set_prefix
 
@@ -148,7 +148,15 @@ if not TYPE_CHECKING and native_prefix is not None:
 
 def prefix_tokens(e: Expr) -> list[str]:
     """The prefix token list (what a sequence model reads)."""
-    return to_prefix(e).split(" ")
+    return _split(to_prefix(e))
+
+
+def _split(text: str) -> list[str]:
+    return text.split(" ")
+
+
+if not TYPE_CHECKING and native_module is not None:
+    _split = native_module.split_tokens  # the same lists; token strings shared instead of one per token
 
 
 _LATEX_FUNCS = {

@@ -22,7 +22,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from itertools import product
-from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -273,9 +272,7 @@ class RuleSet:
                         by_head.setdefault("neg", []).append((r, "bwd", _is_numeral))
         self.by_head = by_head
         self._by_sig: dict[tuple[str, ...], list[tuple[Rule, str, Tester]]] = {}
-        # head -> (arity, child heads required, None for a pattern variable) -> [(place in by_head, entry)]
-        self._shapes: dict[str, dict[tuple[int, tuple[str | None, ...]] | None,
-                                     list[tuple[int, tuple[Rule, str, Tester]]]]] = {}
+        self._shapes: dict[str, ShapeIndex] = {}  # head -> its by_head entries' patterns by shape
         self.anywhere = anywhere
         self.relational = relational
         self.asserts = asserts
@@ -292,40 +289,16 @@ class RuleSet:
         """:meth:`candidates` of the nodes of signature ``key`` (see :func:`signature`)."""
         hit = self._by_sig.get(key)
         if hit is None:
-            # The entries whose pattern fits (the same as testing may_match on every entry of the head, which
-            # costs a call per rule for every new signature): gather the shapes the key allows, in rule order.
+            # The entries whose pattern fits, without a may_match call per entry of the head for every new
+            # signature (rewrites only: integer arithmetic has no pattern and is always a candidate).
             shapes = self._shapes.get(key[0])
             if shapes is None:
-                shapes = self._shapes[key[0]] = self._shape_index(key[0])
-            picks = list(shapes.get(None, ()))  # integer arithmetic: no pattern
-            n = len(key) - 1
-            if n == 0:
-                picks += shapes.get((0, ()), ())
-            elif n == 1:
-                for req in ((key[1],), (None,)):
-                    picks += shapes.get((1, req), ())
-            else:
-                for req2 in product(*((c, None) for c in key[1:])):
-                    picks += shapes.get((n, req2), ())
-            picks.sort(key=_first)
-            hit = self._by_sig[key] = [entry for _, entry in picks]
+                entries = self.by_head.get(key[0], [])
+                shapes = self._shapes[key[0]] = ShapeIndex(
+                    [r.source(d) if r.kind == "rewrite" else None for r, d, _t in entries])
+            entries = self.by_head.get(key[0], [])
+            hit = self._by_sig[key] = [entries[i] for i in shapes.select(key)]
         return hit
-
-    def _shape_index(self, head: str) -> dict[tuple[int, tuple[str | None, ...]] | None,
-                                              list[tuple[int, tuple[Rule, str, Tester]]]]:
-        """The entries of ``head`` grouped by what their pattern needs of a node's children (see
-        :func:`may_match`): its arity and, per child, a head symbol or None for a pattern variable."""
-        shapes: dict[tuple[int, tuple[str | None, ...]] | None, list[tuple[int, tuple[Rule, str, Tester]]]] = {}
-        for i, entry in enumerate(self.by_head.get(head, ())):
-            r, d, _t = entry
-            shape: tuple[int, tuple[str | None, ...]] | None = None
-            if r.kind == "rewrite":
-                src = r.source(d)
-                if src.op != head:  # pragma: no cover - by_head is keyed by the source's head
-                    continue
-                shape = (len(src.args), tuple(None if c.op == "var" else c.op for c in src.args))
-            shapes.setdefault(shape, []).append((i, entry))
-        return shapes
 
     def __getitem__(self, rule_id: str) -> Rule:
         return self.rules[rule_id]
@@ -377,7 +350,29 @@ def signature(e: Expr) -> tuple[str, ...]:
     return (e.op,)
 
 
-_first = itemgetter(0)
+class ShapeIndex:
+    """Which patterns of a list may match a node of signature ``key`` (exactly those :func:`may_match`
+    accepts), found by grouping the patterns by shape (head, arity, each child's head or None for a pattern
+    variable) instead of testing each: a new signature costs a few dictionary lookups. ``None`` stands for
+    an entry without a pattern, which every signature selects."""
+
+    def __init__(self, patterns: list[Expr | None]):
+        self._groups: dict[tuple[str, int, tuple[str | None, ...]] | None, list[int]] = {}
+        for i, p in enumerate(patterns):
+            shape = None if p is None else (p.op, len(p.args), tuple(None if c.op == "var" else c.op for c in p.args))
+            self._groups.setdefault(shape, []).append(i)
+
+    def select(self, key: tuple[str, ...]) -> list[int]:
+        """The indices of the patterns that may match, ascending."""
+        groups = self._groups
+        picks = list(groups.get(None, ()))
+        head, n = key[0], len(key) - 1
+        for req in product(*((c, None) for c in key[1:])):
+            hit = groups.get((head, n, req))
+            if hit:
+                picks += hit
+        picks.sort()
+        return picks
 
 
 def may_match(pattern: Expr, key: tuple[str, ...]) -> bool:

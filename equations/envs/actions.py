@@ -38,6 +38,8 @@ _set = object.__setattr__
 _native_count: Callable[[Expr, int, tuple[Any, ...]], tuple[Any, ...]] | None = (
     native_module.count_memo if native_module is not None else None)
 _NATIVE_DEPTH = 2000
+_native_descend: Callable[[Expr, int, object], tuple[Expr, int, int, Memo] | None] | None = (
+    native_module.descend if native_module is not None else None)
 
 # How a candidate becomes a tactic: a plain rule (substitutions from the pool when it has free
 # variables), an integer-arithmetic evaluation, or an integer-arithmetic split of the literal.
@@ -221,6 +223,10 @@ class ActionIndex:
         if not 0 <= i < total:
             raise IndexError(f"action {i} out of range 0..{total - 1}")
         tok = self._tok
+        if _native_descend is not None:
+            found = _native_descend(thm.goal, i, tok)
+            if found is not None:
+                return self._pick(thm, found[3], found[0], found[1], found[2])
         e, pos, n = thm.goal, 0, root
         while True:
             if i < n[5]:
