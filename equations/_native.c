@@ -30,6 +30,7 @@ typedef struct {
     PyObject *prefix;
     PyObject *vars;
     PyObject *memo;
+    PyObject *size_o, *depth_o, *const_o; /* the three numbers as Python objects, for attribute reads */
     PyObject *weakreflist;
     Py_ssize_t size;
     Py_ssize_t depth;
@@ -39,6 +40,7 @@ typedef struct {
 
 static PyTypeObject *NodeType = NULL;
 static PyObject *str_int = NULL, *str_var = NULL, *str_int_plus = NULL, *str_int_minus = NULL, *str_neg = NULL;
+static PyObject *str_space = NULL;
 
 #define IS_NODE(o) (Py_TYPE(o) == NodeType)
 #define NARGS(n) PyTuple_GET_SIZE((n)->args)
@@ -141,6 +143,9 @@ static void node_dealloc(Node *n) {
     Py_XDECREF(n->prefix);
     Py_XDECREF(n->vars);
     Py_XDECREF(n->memo);
+    Py_XDECREF(n->size_o);
+    Py_XDECREF(n->depth_o);
+    Py_XDECREF(n->const_o);
     PyObject *args = n->args;
     tp->tp_free((PyObject *)n);
     /* Children die after their parent is gone; tuples' deallocators use the interpreter's trashcan, which
@@ -149,18 +154,21 @@ static void node_dealloc(Node *n) {
     Py_DECREF(tp);
 }
 
+/* Every member is an object that is never NULL (None when absent), read as T_OBJECT_EX: CPython 3.11's
+   specialising interpreter turns attribute reads of such members into one load (LOAD_ATTR_SLOT), as for a
+   Python class with __slots__; other member kinds (T_OBJECT, numbers) take the slow generic path. */
 static PyMemberDef node_members[] = {
-    {"op", T_OBJECT, offsetof(Node, op), READONLY, NULL},
-    {"args", T_OBJECT, offsetof(Node, args), READONLY, NULL},
-    {"value", T_OBJECT, offsetof(Node, value), READONLY, NULL},
-    {"vtype", T_OBJECT, offsetof(Node, vtype), READONLY, NULL},
-    {"size", T_PYSSIZET, offsetof(Node, size), READONLY, NULL},
-    {"depth", T_PYSSIZET, offsetof(Node, depth), READONLY, NULL},
-    {"const", T_BOOL, offsetof(Node, is_const), READONLY, NULL},
-    {"_infix", T_OBJECT, offsetof(Node, infix), 0, NULL},
-    {"_prefix", T_OBJECT, offsetof(Node, prefix), 0, NULL},
-    {"_vars", T_OBJECT, offsetof(Node, vars), 0, NULL},
-    {"_memo", T_OBJECT, offsetof(Node, memo), 0, NULL},
+    {"op", T_OBJECT_EX, offsetof(Node, op), READONLY, NULL},
+    {"args", T_OBJECT_EX, offsetof(Node, args), READONLY, NULL},
+    {"value", T_OBJECT_EX, offsetof(Node, value), READONLY, NULL},
+    {"vtype", T_OBJECT_EX, offsetof(Node, vtype), READONLY, NULL},
+    {"size", T_OBJECT_EX, offsetof(Node, size_o), READONLY, NULL},
+    {"depth", T_OBJECT_EX, offsetof(Node, depth_o), READONLY, NULL},
+    {"const", T_OBJECT_EX, offsetof(Node, const_o), READONLY, NULL},
+    {"_infix", T_OBJECT_EX, offsetof(Node, infix), 0, NULL},
+    {"_prefix", T_OBJECT_EX, offsetof(Node, prefix), 0, NULL},
+    {"_vars", T_OBJECT_EX, offsetof(Node, vars), 0, NULL},
+    {"_memo", T_OBJECT_EX, offsetof(Node, memo), 0, NULL},
     {"__weaklistoffset__", T_PYSSIZET, offsetof(Node, weakreflist), READONLY, NULL},
     {NULL, 0, 0, 0, NULL},
 };
@@ -225,11 +233,26 @@ static PyObject *intern_node(PyObject *op, PyObject *const *a, Py_ssize_t n) {
     Py_INCREF(op);
     e->op = op;
     e->args = args;
-    e->value = e->vtype = e->infix = e->prefix = e->vars = e->memo = e->weakreflist = NULL;
+    e->weakreflist = NULL;
+    e->value = e->vtype = e->infix = e->prefix = e->vars = e->memo = Py_None;
+    Py_INCREF(Py_None);
+    Py_INCREF(Py_None);
+    Py_INCREF(Py_None);
+    Py_INCREF(Py_None);
+    Py_INCREF(Py_None);
+    Py_INCREF(Py_None);
     e->size = size;
     e->depth = depth + 1;
     e->khash = kh;
     e->is_const = is_const;
+    e->size_o = PyLong_FromSsize_t(size);
+    e->depth_o = PyLong_FromSsize_t(depth + 1);
+    e->const_o = is_const ? Py_True : Py_False;
+    Py_INCREF(e->const_o);
+    if (e->size_o == NULL || e->depth_o == NULL) {
+        Py_DECREF(e);
+        return NULL;
+    }
     if (table_insert(e) < 0) {
         e->khash = 0;
         Py_DECREF(e); /* not in the table: table_remove finds nothing */
@@ -272,20 +295,31 @@ static PyObject *intern_leaf(PyObject *op, PyObject *value, PyObject *vtype) {
     Py_INCREF(op);
     e->op = op;
     e->args = PyTuple_New(0);
-    e->value = value == Py_None ? NULL : (Py_INCREF(value), value);
-    e->vtype = vtype == Py_None ? NULL : (Py_INCREF(vtype), vtype);
-    e->infix = e->prefix = e->vars = e->memo = e->weakreflist = NULL;
+    Py_INCREF(value);
+    Py_INCREF(vtype);
+    e->value = value;
+    e->vtype = vtype;
+    e->weakreflist = NULL;
+    e->infix = e->prefix = e->vars = e->memo = Py_None;
+    Py_INCREF(Py_None);
+    Py_INCREF(Py_None);
+    Py_INCREF(Py_None);
+    Py_INCREF(Py_None);
     if (!is_int) { /* a variable's (and pi's) text is its name: the printers never descend to it */
         PyObject *text = is_var ? value : op;
         Py_INCREF(text);
         Py_INCREF(text);
-        e->infix = text;
-        e->prefix = text;
+        Py_SETREF(e->infix, text);
+        Py_SETREF(e->prefix, text);
     }
     e->size = 1;
     e->depth = 1;
     e->khash = kh;
     e->is_const = !is_var;
+    e->size_o = PyLong_FromLong(1);
+    e->depth_o = PyLong_FromLong(1);
+    e->const_o = is_var ? Py_False : Py_True;
+    Py_INCREF(e->const_o);
     if (table_insert(e) < 0) {
         Py_DECREF(e);
         return NULL;
@@ -424,29 +458,19 @@ static PyObject *py_replace(PyObject *self, PyObject *const *args, Py_ssize_t na
 
 /* ---- prefix printing ------------------------------------------------------------------------------------ */
 
-/* a + " " + b (+ " " + c): pieces may be NULL */
-static PyObject *join_spaced(PyObject *a, PyObject *b, PyObject *c) {
-    PyObject *parts[3] = {a, b, c};
-    Py_ssize_t len = 0, m = 0;
+/* the concatenation of n strings (new reference) */
+static PyObject *concat(PyObject *const *parts, int n) {
+    Py_ssize_t len = 0;
     Py_UCS4 maxchar = 127;
-    for (int k = 0; k < 3; k++) {
-        if (parts[k] == NULL) continue;
+    for (int k = 0; k < n; k++) {
         Py_UCS4 mc = PyUnicode_MAX_CHAR_VALUE(parts[k]);
         if (mc > maxchar) maxchar = mc;
-        len += PyUnicode_GET_LENGTH(parts[k]) + (m ? 1 : 0);
-        m++;
+        len += PyUnicode_GET_LENGTH(parts[k]);
     }
     PyObject *s = PyUnicode_New(len, maxchar);
     if (s == NULL) return NULL;
     Py_ssize_t at = 0;
-    int first = 1;
-    for (int k = 0; k < 3; k++) {
-        if (parts[k] == NULL) continue;
-        if (!first) {
-            PyUnicode_WRITE(PyUnicode_KIND(s), PyUnicode_DATA(s), at, ' ');
-            at++;
-        }
-        first = 0;
+    for (int k = 0; k < n; k++) {
         Py_ssize_t pl = PyUnicode_GET_LENGTH(parts[k]);
         if (maxchar == 127) {
             memcpy((char *)PyUnicode_DATA(s) + at, PyUnicode_DATA(parts[k]), (size_t)pl);
@@ -456,6 +480,14 @@ static PyObject *join_spaced(PyObject *a, PyObject *b, PyObject *c) {
         }
         at += pl;
     }
+    return s;
+}
+
+/* keep text s (new reference, or NULL on error) in a node's slot and return it */
+static PyObject *store_text(PyObject **slot, PyObject *s) {
+    if (s == NULL) return NULL;
+    Py_INCREF(s);
+    Py_XSETREF(*slot, s);
     return s;
 }
 
@@ -485,11 +517,19 @@ static PyObject *int_prefix(PyObject *value) {
 }
 
 /* The prefix text of e (new reference), stored on every node it computes. */
+/* the printers handle leaves, unary and binary nodes (every operator of the engine) */
+static int printable(Node *e) {
+    if (NARGS(e) <= 2) return 0;
+    PyErr_SetString(PyExc_ValueError, "printing supports nodes of at most two operands");
+    return -1;
+}
+
 static PyObject *prefix_of(Node *e) {
     if (CACHED(e->prefix)) {
         Py_INCREF(e->prefix);
         return e->prefix;
     }
+    if (printable(e) < 0) return NULL;
     Py_ssize_t n = NARGS(e);
     PyObject *s;
     if (n == 0) {
@@ -499,26 +539,19 @@ static PyObject *prefix_of(Node *e) {
             s = str_eq(e->op, str_var) && e->value ? e->value : e->op;
             Py_INCREF(s);
         }
-    } else if (n <= 2) {
+    } else {
         PyObject *pa = prefix_of(ARG(e, 0)), *pb = NULL;
         if (pa == NULL) return NULL;
         if (n == 2 && (pb = prefix_of(ARG(e, 1))) == NULL) {
             Py_DECREF(pa);
             return NULL;
         }
-        s = join_spaced(e->op, pa, pb);
+        PyObject *parts[5] = {e->op, str_space, pa, str_space, pb};
+        s = concat(parts, pb ? 5 : 3);
         Py_DECREF(pa);
         Py_XDECREF(pb);
-    } else {
-        PyErr_SetString(PyExc_ValueError, "prefix printing supports nodes of at most two operands");
-        return NULL;
     }
-    if (s == NULL) return NULL;
-    PyObject *old = e->prefix;
-    Py_INCREF(s);
-    e->prefix = s;
-    Py_XDECREF(old);
-    return s;
+    return store_text(&e->prefix, s);
 }
 
 static PyObject *py_prefix(PyObject *self, PyObject *e) {
@@ -548,30 +581,6 @@ static inline int op_code(PyObject *op) {
     return c ? (int)PyLong_AS_LONG(c) : OP_OTHER;
 }
 
-static PyObject *concat(PyObject *const *parts, int n) {
-    Py_ssize_t len = 0;
-    Py_UCS4 maxchar = 127;
-    for (int k = 0; k < n; k++) {
-        Py_UCS4 mc = PyUnicode_MAX_CHAR_VALUE(parts[k]);
-        if (mc > maxchar) maxchar = mc;
-        len += PyUnicode_GET_LENGTH(parts[k]);
-    }
-    PyObject *s = PyUnicode_New(len, maxchar);
-    if (s == NULL) return NULL;
-    Py_ssize_t at = 0;
-    for (int k = 0; k < n; k++) {
-        Py_ssize_t pl = PyUnicode_GET_LENGTH(parts[k]);
-        if (maxchar == 127) {
-            memcpy((char *)PyUnicode_DATA(s) + at, PyUnicode_DATA(parts[k]), (size_t)pl);
-        } else if (PyUnicode_CopyCharacters(s, at, parts[k], 0, pl) < 0) {
-            Py_DECREF(s);
-            return NULL;
-        }
-        at += pl;
-    }
-    return s;
-}
-
 static PyObject *infix_of(Node *e);
 
 /* the operand's text, in parentheses when its precedence is below need (new reference) */
@@ -590,6 +599,7 @@ static PyObject *infix_of(Node *e) {
         Py_INCREF(e->infix);
         return e->infix;
     }
+    if (printable(e) < 0) return NULL;
     Py_ssize_t n = NARGS(e);
     PyObject *s = NULL;
     if (n == 0) {
@@ -644,17 +654,9 @@ static PyObject *infix_of(Node *e) {
             }
             Py_XDECREF(sa);
             Py_XDECREF(sb);
-        } else {
-            PyErr_SetString(PyExc_ValueError, "infix printing supports nodes of at most two operands");
-            return NULL;
         }
     }
-    if (s == NULL) return NULL;
-    PyObject *old = e->infix;
-    Py_INCREF(s);
-    e->infix = s;
-    Py_XDECREF(old);
-    return s;
+    return store_text(&e->infix, s);
 }
 
 static PyObject *py_infix(PyObject *self, PyObject *e) {
@@ -1041,7 +1043,7 @@ static PyObject *py_descend(PyObject *self, PyObject *const *args, Py_ssize_t na
  * children tuple replaced (proofs are immutable nested tuples). Walking up `parent` links in C; nodes have
  * the attributes parent, proof (a `cls` tuple: (tactic, children)) and index (their place among the
  * children). Returns the root's new proof. */
-static PyObject *str_parent = NULL, *str_proof = NULL, *str_index = NULL, *str_space = NULL;
+static PyObject *str_parent = NULL, *str_proof = NULL, *str_index = NULL;
 
 static PyObject *py_rebuild_path(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 3 || !PyType_Check(args[2]) || !PyType_IsSubtype((PyTypeObject *)args[2], &PyTuple_Type)) {

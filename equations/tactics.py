@@ -426,14 +426,8 @@ def smallest_candidates(thm: Theorem, n: int) -> list[Expr]:
         return []
     seen: dict[Expr, None] = {}
     for root in (thm.goal, *thm.hyps):
-        stack = [root]
-        pop, extend = stack.pop, stack.extend
-        while stack:
-            node = pop()
-            args = node.args
-            if args:
-                extend(args[::-1])
-            elif node not in seen:
+        for node in root.subterms():  # prefix order
+            if not node.args and node not in seen:
                 seen[node] = None
                 if len(seen) == n:
                     return list(seen)
