@@ -271,20 +271,23 @@ static PyObject *intern_leaf(PyObject *op, PyObject *value, PyObject *vtype) {
     Py_hash_t oh = PyObject_Hash(op), vh = PyObject_Hash(value), th = PyObject_Hash(vtype);
     if (oh == -1 || vh == -1 || th == -1) return NULL;
     Py_hash_t kh = finish(mix(mix(mix((Py_uhash_t)oh, 0x51ed27), (Py_uhash_t)vh), (Py_uhash_t)th));
+restart:
     if (tab) {
         size_t i = (size_t)kh & tab_mask;
         Node *e;
         while ((e = tab[i]) != NULL) {
             if (e->khash == kh && NARGS(e) == 0 && str_eq(e->op, op)) {
-                PyObject *ev = e->value ? e->value : Py_None, *et = e->vtype ? e->vtype : Py_None;
-                int same = PyObject_RichCompareBool(ev, value, Py_EQ);
+                /* Comparing values may run Python code (a value's __eq__) that creates or frees nodes: hold
+                   the candidate, and probe again if the table changed meanwhile. */
+                Node **before = tab;
+                size_t used = tab_used;
+                Py_INCREF(e);
+                int same = PyObject_RichCompareBool(e->value, value, Py_EQ);
+                if (same > 0) same = PyObject_RichCompareBool(e->vtype, vtype, Py_EQ);
+                if (same > 0) return (PyObject *)e;
+                Py_DECREF(e);
                 if (same < 0) return NULL;
-                if (same) same = PyObject_RichCompareBool(et, vtype, Py_EQ);
-                if (same < 0) return NULL;
-                if (same) {
-                    Py_INCREF(e);
-                    return (PyObject *)e;
-                }
+                if (tab != before || tab_used != used) goto restart;
             }
             i = (i + 1) & tab_mask;
         }
@@ -754,6 +757,7 @@ static PyObject *py_parse_prefix(PyObject *self, PyObject *const *args, Py_ssize
             continue;
         }
         long ar = PyLong_AsLong(a);
+        if (ar == -1 && PyErr_Occurred()) goto error;
         if (ndig || ar > sp || ar < 0 || ar > 2) {
             fallback = 1;
             break;
@@ -815,19 +819,21 @@ static PyObject *own_keys(Node *e, PyObject *ctx) {
         Py_DECREF(key);
         return NULL;
     }
-    PyObject *tab = PyDict_GetItemWithError(is_cmp ? roots : sigs, key); /* borrowed */
-    PyObject *owned_tab = NULL;
-    if (tab == NULL) {
+    PyObject *tab = PyDict_GetItemWithError(is_cmp ? roots : sigs, key);
+    if (tab != NULL) {
+        Py_INCREF(tab); /* held while the tests (Python code) run */
+    } else {
         if (PyErr_Occurred()) {
             Py_DECREF(key);
             return NULL;
         }
-        owned_tab = tab = PyObject_CallOneArg(PyTuple_GET_ITEM(ctx, is_cmp ? 5 : 4), key);
+        tab = PyObject_CallOneArg(PyTuple_GET_ITEM(ctx, is_cmp ? 5 : 4), key);
         if (tab == NULL) {
             Py_DECREF(key);
             return NULL;
         }
     }
+    PyObject *owned_tab = tab;
     Py_DECREF(key);
     PyObject *own = PyTuple_GET_ITEM(tab, 0);
     Py_INCREF(own);

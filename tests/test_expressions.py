@@ -303,3 +303,26 @@ def test_native_and_pure_python_build_the_same_trees() -> None:
     if out["0"][0] == "False":
         pytest.skip("the native extension is not built here")
     assert out["0"][1] == out["1"][1]
+
+
+def test_interning_a_literal_whose_equality_runs_code_stays_sound() -> None:
+    """Looking a leaf up compares values with ``==``, which may run Python code that builds and frees nodes
+    (the intern table grows and moves meanwhile): the lookup must start again, not read a stale table.
+    Native only: the pure-Python table is a dict, whose lookup restarts on every mutation, forever here."""
+    from equations.expr import NATIVE
+
+    if not NATIVE:
+        pytest.skip("a property of the native intern table")
+
+    class Noisy(int):
+        def __eq__(self, other: object) -> bool:
+            junk = [make2("add", var("x"), num(10**8 + i)) for i in range(3000)]  # grows the table
+            del junk
+            return int.__eq__(self, other)  # type: ignore[no-any-return]
+
+        __hash__ = int.__hash__
+
+    five = num(5)
+    for _ in range(3):
+        assert num(Noisy(5)) is five
+    assert num(Noisy(5)).value == 5
