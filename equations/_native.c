@@ -192,7 +192,8 @@ static PyType_Spec node_spec = {
 
 /* The interned node op(a[0], ..., a[n-1]), n >= 1, every a[i] a node. New reference. */
 static PyObject *intern_node(PyObject *op, PyObject *const *a, Py_ssize_t n) {
-    Py_hash_t oh = PyObject_Hash(op);
+    /* str's own hash, which str_eq agrees with, even for a str subclass that overrides __hash__ */
+    Py_hash_t oh = PyUnicode_Type.tp_hash(op);
     if (oh == -1) return NULL;
     Py_uhash_t h = (Py_uhash_t)oh;
     for (Py_ssize_t k = 0; k < n; k++) h = mix(h, (Py_uhash_t)((uintptr_t)a[k] >> 4));
@@ -268,7 +269,7 @@ static PyObject *intern2(PyObject *op, PyObject *x, PyObject *y) {
 
 /* The interned leaf (op, value, vtype); value and vtype may be Py_None. New reference. */
 static PyObject *intern_leaf(PyObject *op, PyObject *value, PyObject *vtype) {
-    Py_hash_t oh = PyObject_Hash(op), vh = PyObject_Hash(value), th = PyObject_Hash(vtype);
+    Py_hash_t oh = PyUnicode_Type.tp_hash(op), vh = PyObject_Hash(value), th = PyObject_Hash(vtype);
     if (oh == -1 || vh == -1 || th == -1) return NULL;
     Py_hash_t kh = finish(mix(mix(mix((Py_uhash_t)oh, 0x51ed27), (Py_uhash_t)vh), (Py_uhash_t)th));
 restart:

@@ -419,11 +419,6 @@ def live_nodes() -> list[Expr]:
 #: directly costs less than ``object.__setattr__`` (printing a new goal stores one string per new node)
 set_infix: Callable[[Expr, str | None], None] = vars(_Slots)["_infix"].__set__
 set_prefix: Callable[[Expr, str | None], None] = vars(_Slots)["_prefix"].__set__
-#: the native printers and prefix parser (``None`` in pure Python): see :mod:`equations.printing` and
-#: :mod:`equations.parse`
-native_prefix: Callable[[Expr], str] | None = None
-native_infix: Callable[[Expr], str] | None = None
-native_parse_prefix: Callable[..., Expr | None] | None = None
 
 
 # --- the native node type -----------------------------------------------------------------------------
@@ -446,15 +441,18 @@ def _load_native() -> Any:
 _native = _load_native()
 #: whether the native node type is in use
 NATIVE: bool = _native is not None
-#: the native module (``None`` in pure Python), for the indexes that fill their per-node memos in C
+#: the native module (``None`` in pure Python): the printers, the prefix parser, the match and action
+#: indexes and the environment call its functions on the paths they replace
 native_module: Any = _native
+#: the deepest tree those functions recurse into in C (deeper ones, which only the Python API builds, take
+#: the Python paths with their explicit stacks)
+NATIVE_DEPTH = 2000
 
 if not TYPE_CHECKING and _native is not None:
     _NativeExpr = _native.Expr
     for _name, _attr in vars(Expr).items():
         if _name not in ("__slots__", "__module__", "__qualname__", "__dict__", "__annotations__"):
             setattr(_NativeExpr, _name, _attr)
-    _PyExpr = Expr
     _py_num = num
     _py_var = var
     Expr = _NativeExpr
@@ -466,9 +464,6 @@ if not TYPE_CHECKING and _native is not None:
     _table = None
     set_infix = vars(Expr)["_infix"].__set__
     set_prefix = vars(Expr)["_prefix"].__set__
-    native_prefix = _native.prefix
-    native_infix = _native.infix
-    native_parse_prefix = _native.parse_prefix
 
     def num(n: int) -> Expr:
         if n < 0:

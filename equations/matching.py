@@ -38,7 +38,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from .expr import COMPARISON_OPS, Expr, native_module
+from .expr import COMPARISON_OPS, NATIVE_DEPTH, Expr, native_module
 from .rules import ShapeIndex, signature
 
 if TYPE_CHECKING:
@@ -54,11 +54,9 @@ SigTable = tuple[int, tuple[tuple[int, Test], ...]]
 
 #: above this depth a subtree is indexed by an explicit stack instead of recursion
 _RECURSION_DEPTH = 150
-#: the native filler of memos (``None`` in pure Python) and the depth up to which it is used (C recursion;
-#: deeper trees, which only the Python API builds, take the explicit stack)
+#: the native filler of memos (``None`` in pure Python), used up to NATIVE_DEPTH
 _native_match: Callable[[Expr, tuple[Any, ...]], tuple[Any, ...]] | None = (
     native_module.match_memo if native_module is not None else None)
-_NATIVE_DEPTH = 2000
 
 
 def implied(pattern: Expr) -> bool:
@@ -223,7 +221,7 @@ class MatchIndex:
         tok = self.token
         if m is not None and m[0] is tok:
             return m
-        if _native_match is not None and e.depth <= _NATIVE_DEPTH:
+        if _native_match is not None and e.depth <= NATIVE_DEPTH:
             filled_c: Memo = _native_match(e, self.native_ctx)
             return filled_c
         if e.depth > _RECURSION_DEPTH:

@@ -27,7 +27,7 @@ from .expr import (
     var,
 )
 from .expr import PI as _PI
-from .expr import native_parse_prefix as _native_parse_prefix
+from .expr import native_module as _native
 from .theorem import Theorem
 
 
@@ -370,10 +370,10 @@ def parse_prefix(text: str | list[str], domain: str = "real") -> Expr:
 def _parse_prefix(toks: list[str], domain: str) -> Expr:
     arity = _DOMAIN_ARITY[domain]
     leaves = _leaf_cache[domain]
-    if _native_parse_prefix is not None:
+    if _native is not None:
         # the common case in C; it returns None for anything else (a new variable, an error), which the
         # loop below then decides with the same result or the same error
-        e0 = _native_parse_prefix(toks, arity, leaves, _PI, domain != "nat", MAX_DEPTH)
+        e0: Expr | None = _native.parse_prefix(toks, arity, leaves, _PI, domain != "nat", MAX_DEPTH)
         if e0 is not None:
             return e0
     stack: list[Expr] = []

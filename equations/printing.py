@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from .expr import BINARY_SYMBOLS, COMPARISONS, MAX_DEPTH, Expr, native_infix, native_module, native_prefix
+from .expr import BINARY_SYMBOLS, COMPARISONS, MAX_DEPTH, Expr, native_module
 from .expr import set_infix as _set_infix
 from .expr import set_prefix as _set_prefix
 
@@ -140,10 +140,10 @@ def _prefix_node(e: Expr) -> str:
     return p
 
 
-if not TYPE_CHECKING and native_prefix is not None:
+if not TYPE_CHECKING and native_module is not None:
     # the same texts, computed and stored in C (deep trees still go bottom-up through _uncached)
-    _prefix_node = native_prefix
-    _infix_node = native_infix
+    _prefix_node = native_module.prefix
+    _infix_node = native_module.infix
 
 
 def prefix_tokens(e: Expr) -> list[str]:

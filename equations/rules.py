@@ -291,12 +291,11 @@ class RuleSet:
         if hit is None:
             # The entries whose pattern fits, without a may_match call per entry of the head for every new
             # signature (rewrites only: integer arithmetic has no pattern and is always a candidate).
+            entries = self.by_head.get(key[0], [])
             shapes = self._shapes.get(key[0])
             if shapes is None:
-                entries = self.by_head.get(key[0], [])
                 shapes = self._shapes[key[0]] = ShapeIndex(
                     [r.source(d) if r.kind == "rewrite" else None for r, d, _t in entries])
-            entries = self.by_head.get(key[0], [])
             hit = self._by_sig[key] = [entries[i] for i in shapes.select(key)]
         return hit
 

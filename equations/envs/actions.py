@@ -27,17 +27,16 @@ from collections.abc import Callable
 from itertools import islice, product
 from typing import Any, ClassVar
 
-from ..expr import Expr, native_module, num
+from ..expr import NATIVE_DEPTH, Expr, native_module, num
 from ..matching import bits as _bits
 from ..rules import Rule, RuleSet, signature
 from ..tactics import Tactic, smallest_candidates, substitution_candidates
 from ..theorem import Theorem
 
 _set = object.__setattr__
-#: the native filler of the action counts (``None`` in pure Python), used up to this depth (C recursion)
+#: the native filler of the action counts and the action descent (``None`` in pure Python)
 _native_count: Callable[[Expr, int, tuple[Any, ...]], tuple[Any, ...]] | None = (
     native_module.count_memo if native_module is not None else None)
-_NATIVE_DEPTH = 2000
 _native_descend: Callable[[Expr, int, object], tuple[Expr, int, int, Memo] | None] | None = (
     native_module.descend if native_module is not None else None)
 
@@ -160,7 +159,7 @@ class ActionIndex:
     def _count(self, e: Expr, block: int) -> Memo:
         """Count the actions of ``e`` (``block``: those of the rules matching anywhere, 0 at a comparison)
         and of its subtree, and store them in its memo with the match index's keys."""
-        if _native_count is not None and e.depth <= _NATIVE_DEPTH:
+        if _native_count is not None and e.depth <= NATIVE_DEPTH:
             return _native_count(e, block, self._actx)
         tok = self._tok
         below = sub = 0
