@@ -2,7 +2,8 @@
 ``train``).
 
 * The **controller** (this process) samples theorems from the Identities *train* split
-  (:func:`equations.identities.split`; the held-out part is never sampled) and per-search hyper-parameters
+  (:func:`equations.identities.split`; the held-out part is never sampled; each theorem once before any
+  twice, :class:`TaskSampler`) and per-search hyper-parameters
   (appendix C, :meth:`SearchParams.sample`, with the expansions fixed to the run's budget), hands them to
   idle provers, re-checks every proof found with :func:`equations.check_proof`, and writes the run folder.
 * **Provers** (Ray actors, one CPU each) run HTPS with their copy of the model and send the tactic samples
@@ -28,7 +29,7 @@ import os
 import random
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,11 @@ class OnlineConfig:
     """Wall-clock limit per search."""
     sample_params: bool = True
     """Draw each search's hyper-parameters from appendix C (the budget stays fixed)."""
+    sample_revisits: bool = False
+    """With ``sample_params`` off: the default parameters for a theorem's first search of the run, appendix C's
+    for its later ones (first searches stay comparable with the non-learned prover; repeats get variety)."""
+    cover_first: bool = True
+    """Search every theorem once, in a seeded random order, before searching any again."""
     prune: bool = False
     """Numeric pruning in every search (:attr:`SearchParams.prune`)."""
     held_out_fraction: float = 0.2
@@ -204,6 +210,41 @@ class Prover:
 # --- the controller ----------------------------------------------------------------------------------------
 
 
+class TaskSampler:
+    """Which theorem the controller hands out next.
+
+    With ``cover_first``, every theorem once, in a seeded random order, before any theorem a second time: a
+    run of any length then covers the set evenly, and its cumulative count compares directly with a
+    one-attempt baseline over the theorems searched so far. After that (or without ``cover_first``), theorems
+    are drawn with weight 1, or ``proved_weight`` once proved in this run. ``visited`` (a resumed run's
+    searched ids) counts as covered."""
+
+    def __init__(self, items: Sequence[Any], rng: random.Random, proved_weight: float = 0.25,
+                 cover_first: bool = True, visited: Iterable[str] = ()):
+        self.items = list(items)
+        self.rng = rng
+        self.proved_weight = proved_weight
+        self.visited = set(visited)
+        self.queue: list[Any] = []
+        if cover_first:
+            self.queue = [it for it in self.items if it.id not in self.visited]
+            rng.shuffle(self.queue)
+            self.queue.reverse()  # popped from the end: the shuffled order
+
+    def next(self, proved: Container[str]) -> tuple[Any, bool]:
+        """``(item, first)``: the next theorem, and whether this run has not searched it before."""
+        while self.queue:
+            item = self.queue.pop()
+            if item.id not in self.visited:
+                break
+        else:
+            weights = [self.proved_weight if it.id in proved else 1.0 for it in self.items]
+            item = self.rng.choices(self.items, weights=weights)[0]
+        first = item.id not in self.visited
+        self.visited.add(item.id)
+        return item, first
+
+
 @dataclass
 class OnlineResult:
     out: Path
@@ -338,10 +379,14 @@ def run_online(cfg: OnlineConfig, out: str | Path, address: str | None = None,
             if line.strip():
                 result.proved.add(json.loads(line)["id"])
     t_offset = 0.0
+    visited: set[str] = set()
     if resumed_from and (outp / METRICS).exists():
         for line in (outp / METRICS).read_text().splitlines():
             if line.strip():
-                t_offset = max(t_offset, float(json.loads(line).get("t", 0.0)))
+                rec = json.loads(line)
+                t_offset = max(t_offset, float(rec.get("t", 0.0)))
+                if rec.get("kind") == "search":
+                    visited.add(rec["id"])
 
     started = False
     if address is None:
@@ -358,6 +403,7 @@ def run_online(cfg: OnlineConfig, out: str | Path, address: str | None = None,
             cfg, "cuda" if gpus >= 1 else "cpu")
         provers: list[Any] = [prover_cls.options(num_cpus=1).remote(cfg, trainer) for _ in range(cfg.provers)]
         rng = random.Random(f"controller:{cfg.seed}:{t_offset}")
+        sampler = TaskSampler(train, rng, cfg.proved_weight, cfg.cover_first, visited)
         metrics = open(outp / METRICS, "a")
         proofs = open(outp / PROOFS, "a")
 
@@ -366,10 +412,9 @@ def run_online(cfg: OnlineConfig, out: str | Path, address: str | None = None,
             metrics.flush()
 
         def next_task() -> tuple[Any, dict[str, Any]]:
-            weights = [cfg.proved_weight if it.id in result.proved else 1.0 for it in train]
-            item = rng.choices(train, weights=weights)[0]
+            item, first = sampler.next(result.proved)
             seed = rng.randrange(2**31)
-            if cfg.sample_params:
+            if cfg.sample_params or (cfg.sample_revisits and not first):
                 sp = eq_params_sample(rng, cfg.budget, cfg.max_seconds, seed)
             else:
                 sp = {"expansions": cfg.budget, "max_seconds": cfg.max_seconds, "seed": seed}

@@ -45,6 +45,11 @@ def configure_online(p: argparse.ArgumentParser) -> None:
     p.add_argument("--prune", action="store_true", help="numeric pruning in every search (see `prove --help`)")
     p.add_argument("--fixed-params", action="store_true",
                    help="default search hyper-parameters instead of drawing them from appendix C")
+    p.add_argument("--sample-revisits", action="store_true",
+                   help="with --fixed-params: appendix C's parameters for a theorem's second and later searches "
+                        "(first searches keep the defaults, comparable with the non-learned prover)")
+    p.add_argument("--no-cover-first", action="store_true",
+                   help="draw theorems at random from the start instead of searching each once first")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, default=3e-4)
     p.add_argument("--supervised-fraction", type=float, default=0.5, help="share of a batch from --data")
@@ -73,6 +78,7 @@ def cmd_online(args: argparse.Namespace) -> int:
     init = str(bundled_checkpoint(args.rules)) if args.init == "bundled" else args.init
     cfg = OnlineConfig(minutes=args.minutes, rules=args.rules, preset=args.preset, init=init, provers=args.provers,
                        budget=args.budget, max_seconds=args.max_seconds, sample_params=not args.fixed_params,
+                       sample_revisits=args.sample_revisits, cover_first=not args.no_cover_first,
                        prune=args.prune, theorems=args.theorem_set, max_searches=args.max_searches,
                        baseline=args.baseline,
                        reload_seconds=args.reload_seconds, seed=args.seed, supervised=tuple(args.data),

@@ -148,3 +148,25 @@ def test_the_headline_proves_with_the_bundled_model(capsys: pytest.CaptureFixtur
 
     with pytest.raises(FileNotFoundError, match="no bundled checkpoint for rule set 'nat'"):
         bundled_checkpoint("nat")
+
+
+def test_task_sampler_covers_every_theorem_before_repeating() -> None:
+    """Each theorem once (a resumed run's searched ones count as covered), then weighted draws; seeded."""
+    import random
+    from types import SimpleNamespace
+
+    from equations.agents.online import TaskSampler
+
+    items = [SimpleNamespace(id=f"t{i}") for i in range(20)]
+    s = TaskSampler(items, random.Random(1), proved_weight=0.0, visited={"t0", "t1"})
+    firsts = [s.next(set()) for _ in range(18)]
+    assert all(first for _, first in firsts)
+    assert {it.id for it, _ in firsts} == {f"t{i}" for i in range(2, 20)}
+    assert [it.id for it, _ in firsts] != [f"t{i}" for i in range(2, 20)]  # shuffled
+    proved = {f"t{i}" for i in range(1, 20)}
+    later = [s.next(proved) for _ in range(30)]
+    assert all(it.id == "t0" and not first for it, first in later)  # proved ones have weight 0 here
+    again = TaskSampler(items, random.Random(1), proved_weight=0.0, visited={"t0", "t1"})
+    assert [again.next(set())[0].id for _ in range(18)] == [it.id for it, _ in firsts]
+    plain = TaskSampler(items, random.Random(2), cover_first=False)
+    assert len({plain.next(set())[0].id for _ in range(20)}) < 20  # draws with repeats from the start
