@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from equations.atomic import AtomicWriter, atomic_target
+from equations.heap import frozen_heap
 from equations.printing import to_infix
 from equations.proof import Proof, replay, step_dicts
 from equations.rules import RuleSet
@@ -519,35 +520,35 @@ def write_dataset(method: str, n: int, out: str | Path, *, rules: str = "default
     # Otherwise every full collection would rescan it, and forked workers, which share it copy-on-write,
     # would copy it page by page as their collector touched each object. The workers of a process that had
     # already generated a few thousand theorems ran 1.6 times slower than that process did alone. The gc
-    # module recommends freezing before fork; unfrozen afterwards, so nothing is kept for good.
-    gc.freeze()
-    try:
-        if theorems_done is not None:
-            theorems_done(kept)
-            made_here = [kept]
+    # module recommends freezing before fork (:func:`~equations.heap.frozen_heap`); unfrozen afterwards, so
+    # nothing is kept for good.
+    with frozen_heap():
+        try:
+            if theorems_done is not None:
+                theorems_done(kept)
+                made_here = [kept]
 
-            def one_more() -> None:
-                made_here[0] += 1
-                theorems_done(made_here[0])
+                def one_more() -> None:
+                    made_here[0] += 1
+                    theorems_done(made_here[0])
 
-            _on_theorem = one_more  # used when the shards run in this process
-        made_elsewhere = None if theorems_done is None else lambda k: theorems_done(kept + k)
-        with contextlib.ExitStack() as stack:
-            if backend == "ray":
-                workers = stack.enter_context(_ray_session(workers, address))
-                shards = _ray_map(tasks, made_elsewhere)
-            else:
-                shards = _map(tasks, workers, made_elsewhere)
-            # closed before the Ray session ends (LIFO), and at once on an error or Ctrl-C: a pool is
-            # terminated, Ray tasks are cancelled and their shards' temporaries removed
-            stack.enter_context(contextlib.closing(shards))
-            for res in shards:
-                results.append(res)
-                if progress is not None:
-                    progress(res)
-    finally:
-        _on_theorem = None
-        gc.unfreeze()
+                _on_theorem = one_more  # used when the shards run in this process
+            made_elsewhere = None if theorems_done is None else lambda k: theorems_done(kept + k)
+            with contextlib.ExitStack() as stack:
+                if backend == "ray":
+                    workers = stack.enter_context(_ray_session(workers, address))
+                    shards = _ray_map(tasks, made_elsewhere)
+                else:
+                    shards = _map(tasks, workers, made_elsewhere)
+                # closed before the Ray session ends (LIFO), and at once on an error or Ctrl-C: a pool is
+                # terminated, Ray tasks are cancelled and their shards' temporaries removed
+                stack.enter_context(contextlib.closing(shards))
+                for res in shards:
+                    results.append(res)
+                    if progress is not None:
+                        progress(res)
+        finally:
+            _on_theorem = None
     seconds = time.perf_counter() - t0
     made = sum(r.count for r in results)
     coverage: dict[str, int] = {}
