@@ -50,6 +50,8 @@ def configure_online(p: argparse.ArgumentParser) -> None:
                         "(first searches keep the defaults, comparable with the non-learned prover)")
     p.add_argument("--no-cover-first", action="store_true",
                    help="draw theorems at random from the start instead of searching each once first")
+    p.add_argument("--supervised-limit", type=int, default=4000,
+                   help="at most this many --data pairs are prepared (preparing costs time on the trainer)")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, default=3e-4)
     p.add_argument("--supervised-fraction", type=float, default=0.5, help="share of a batch from --data")
@@ -82,6 +84,7 @@ def cmd_online(args: argparse.Namespace) -> int:
                        prune=args.prune, theorems=args.theorem_set, max_searches=args.max_searches,
                        baseline=args.baseline,
                        reload_seconds=args.reload_seconds, seed=args.seed, supervised=tuple(args.data),
+                       supervised_limit=args.supervised_limit,
                        learner=LearnerConfig(batch_size=args.batch_size, lr=args.lr, queue_size=args.queue_size,
                                              supervised_fraction=args.supervised_fraction, seed=args.seed))
     bar: Any = None
