@@ -154,10 +154,12 @@ def collate(encoded: Sequence[Encoded], tactics: Sequence[Sequence[TacticFeature
                  counts)
 
 
-class PolicyCritic(nn.Module):
-    """The shared encoder with its critic and policy heads."""
+class EncoderCritic(nn.Module):
+    """The shared encoder and the critic head, common to both policy designs (:class:`PolicyCritic`, which
+    scores the engine's tactics, and :class:`~equations.agents.decoder.Seq2SeqPolicyCritic`, which generates
+    tactic text). Subclasses add their policy's modules, then call :meth:`_init_weights`."""
 
-    def __init__(self, config: ModelConfig, n_tokens: int, n_rules: int):
+    def __init__(self, config: ModelConfig, n_tokens: int):
         super().__init__()
         self.config = config
         d = config.d_model
@@ -168,17 +170,14 @@ class PolicyCritic(nn.Module):
         self.encoder = nn.TransformerEncoder(layer, config.n_layers, enable_nested_tensor=False)
         self.norm = nn.LayerNorm(d)
         self.critic_head = nn.Linear(d, 1)
-        self.rule_emb = nn.Embedding(n_rules, d)
-        self.sub_proj = nn.Linear(d, d)
-        self.policy_head = nn.Sequential(nn.LayerNorm(d), nn.Linear(d, d), nn.GELU(), nn.Linear(d, 1))
         self.drop = nn.Dropout(config.dropout)
-        nn.init.normal_(self.tok_emb.weight, std=0.02)
-        nn.init.normal_(self.pos_emb.weight, std=0.02)
-        nn.init.normal_(self.rule_emb.weight, std=0.02)
-        # the heads' output layers start at zero: the untrained model is the heuristic baseline (see above)
-        last = self.policy_head[-1]
-        assert isinstance(last, nn.Linear)
-        for lin in (self.critic_head, last):
+
+    def _init_weights(self, *embeddings: nn.Embedding, zero: Sequence[nn.Linear] = ()) -> None:
+        """Small normal embeddings; the critic's output layer (and ``zero``) at exactly zero, so an untrained
+        critic says 0.5 everywhere (the non-learned prover's constant critic)."""
+        for emb in (self.tok_emb, self.pos_emb, *embeddings):
+            nn.init.normal_(emb.weight, std=0.02)
+        for lin in (self.critic_head, *zero):
             nn.init.zeros_(lin.weight)
             nn.init.zeros_(lin.bias)
 
@@ -194,6 +193,22 @@ class PolicyCritic(nn.Module):
         """``[B]`` logits of P(provable) from the ``<cls>`` output."""
         out: torch.Tensor = self.critic_head(h[:, 0]).squeeze(-1)
         return out
+
+
+class PolicyCritic(EncoderCritic):
+    """Design (b): the shared encoder with its critic and a policy head that scores the engine's own
+    enumeration of a goal's tactics."""
+
+    def __init__(self, config: ModelConfig, n_tokens: int, n_rules: int):
+        super().__init__(config, n_tokens)
+        d = config.d_model
+        self.rule_emb = nn.Embedding(n_rules, d)
+        self.sub_proj = nn.Linear(d, d)
+        self.policy_head = nn.Sequential(nn.LayerNorm(d), nn.Linear(d, d), nn.GELU(), nn.Linear(d, 1))
+        # the heads' output layers start at zero: the untrained model is the heuristic baseline (see above)
+        last = self.policy_head[-1]
+        assert isinstance(last, nn.Linear)
+        self._init_weights(self.rule_emb, zero=(last,))
 
     def tactic_logits(self, h: torch.Tensor, batch: Batch) -> torch.Tensor:
         """``[T]`` logits, one per tactic of the batch: the learned correction plus ``batch.tac_base``."""

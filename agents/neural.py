@@ -31,7 +31,7 @@ from .policy import SamplingParams, Suggestion, sample_without_replacement, soft
 from .tokenizer import Encoded, RuleVocab, TacticFeatures, Vocab, distinct, encode_theorem, tactic_features
 
 if TYPE_CHECKING:
-    pass
+    from .decoder import DecoderAgent, DecoderPolicy
 
 CHECKPOINT_FORMAT = 1
 WEIGHTS = "model.safetensors"
@@ -103,6 +103,22 @@ class NeuralAgent:
         """``(subgoals with None for those that close, size score)`` of applying ``tactic``, or ``None``
         when it does not apply: the heuristic's (stage 2's base)."""
         return self.heuristic.outcome(thm, tactic)
+
+    # --- training (:mod:`equations.agents.supervised`) ---------------------------------------------
+
+    design = "scorer"
+
+    def examples(self, pairs: Any, max_candidates: int = 48, seed: int = 0) -> list[Any]:
+        """:func:`~equations.agents.supervised.policy_examples` of ``pairs``."""
+        from .supervised import policy_examples
+
+        return policy_examples(pairs, self, max_candidates, seed)
+
+    def supervised_losses(self, pol: Sequence[Any], neg: Sequence[Encoded]) -> tuple[Any, ...]:
+        """:func:`~equations.agents.supervised.supervised_losses` of one batch."""
+        from .supervised import supervised_losses
+
+        return supervised_losses(self, pol, neg)
 
     # --- inference ---------------------------------------------------------------------------------
 
@@ -237,7 +253,7 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
 
 
 def load_agent(path: str | Path, rules: eq.RuleSet | str | None = None,
-               device: torch.device | str | None = None) -> NeuralAgent:
+               device: torch.device | str | None = None) -> Any:
     """The agent saved at ``path``. ``rules`` defaults to the bundled rule set the checkpoint names; it must
     have the checkpoint's version (:class:`RuleSetMismatch` otherwise)."""
     from safetensors.torch import load_file
@@ -250,10 +266,16 @@ def load_agent(path: str | Path, rules: eq.RuleSet | str | None = None,
             f"checkpoint {path} was trained on rule set {manifest['rules']!r} version {manifest['rules_version']}, "
             f"but rule set {rs.name!r} has version {rs.version}: the rule vocabulary would not line up; "
             "retrain (or fine-tune) the model for this rule set")
-    agent = NeuralAgent(rs, ModelConfig.from_dict(manifest["model"]), device=device,
-                        vocab=Vocab(manifest["vocab"]), rule_vocab=RuleVocab(manifest["rule_vocab"]),
-                        max_per_triple=int(manifest["max_per_triple"]), truncate=bool(manifest["truncate"]),
-                        prefilter=manifest["prefilter"], scale=float(manifest["scale"]))
+    agent: NeuralAgent | DecoderAgent
+    if manifest.get("design", "scorer") == "decoder":
+        from .decoder import agent_from_manifest
+
+        agent = agent_from_manifest(manifest, rs, device)
+    else:
+        agent = NeuralAgent(rs, ModelConfig.from_dict(manifest["model"]), device=device,
+                            vocab=Vocab(manifest["vocab"]), rule_vocab=RuleVocab(manifest["rule_vocab"]),
+                            max_per_triple=int(manifest["max_per_triple"]), truncate=bool(manifest["truncate"]),
+                            prefilter=manifest["prefilter"], scale=float(manifest["scale"]))
     state = load_file(str(Path(path) / WEIGHTS))
     agent.model.load_state_dict(state)
     agent.model.to(agent.device)
@@ -286,7 +308,7 @@ class NeuralPolicy:
 class NeuralCritic:
     """The learned critic: P(provable) of each goal, all goals of a batch in one model call."""
 
-    def __init__(self, agent: NeuralAgent, max_batch: int = 64):
+    def __init__(self, agent: NeuralAgent | DecoderAgent, max_batch: int = 64):
         self.agent = agent
         self.max_batch = max_batch
 
@@ -294,10 +316,10 @@ class NeuralCritic:
         return self.agent.values(list(goals), self.max_batch) if goals else []
 
 
-_CACHE: dict[tuple[str, str], NeuralAgent] = {}
+_CACHE: dict[tuple[str, str], NeuralAgent | DecoderAgent] = {}
 
 
-def cached_agent(path: str | Path, rules: eq.RuleSet) -> NeuralAgent:
+def cached_agent(path: str | Path, rules: eq.RuleSet) -> NeuralAgent | DecoderAgent:
     """:func:`load_agent`, once per (checkpoint, rule set version) in a process: a ``neural:PATH`` policy and
     critic then share one model."""
     key = (str(Path(path).resolve()), rules.version)
@@ -346,9 +368,11 @@ def checkpoint_rules(path: str | Path) -> str:
     return str(read_manifest(resolve_checkpoint(path))["rules"])
 
 
-def make_neural(spec: str, rules: eq.RuleSet) -> tuple[NeuralPolicy, NeuralCritic]:
+def make_neural(spec: str, rules: eq.RuleSet) -> tuple[NeuralPolicy | DecoderPolicy, NeuralCritic]:
     """The policy and critic of ``neural`` (the bundled checkpoint of ``rules``), ``neural:PATH`` or
-    ``neural:PATH:TOPK`` (``PATH`` as :func:`resolve_checkpoint` reads it), sharing a model."""
+    ``neural:PATH:TOPK`` (``PATH`` as :func:`resolve_checkpoint` reads it), sharing a model. A design (a)
+    checkpoint (:mod:`equations.agents.decoder`) gives a :class:`~equations.agents.decoder.DecoderPolicy`
+    (``TOPK``: how many tactic texts it samples per goal, unless the search's ``num_samples`` is set)."""
     if spec != "neural" and not spec.startswith("neural:"):
         raise ValueError(f"not a neural specification: {spec!r} (expected 'neural' or 'neural:CHECKPOINT[:TOPK]')")
     body = spec[len("neural:"):] if spec != "neural" else ""
@@ -357,4 +381,8 @@ def make_neural(spec: str, rules: eq.RuleSet) -> tuple[NeuralPolicy, NeuralCriti
     if head and tail.isdigit():
         body, top_k = head, int(tail)
     agent = cached_agent(resolve_checkpoint(body or None, rules.name), rules)
-    return NeuralPolicy(agent, top_k=top_k), NeuralCritic(agent)
+    if isinstance(agent, NeuralAgent):
+        return NeuralPolicy(agent, top_k=top_k), NeuralCritic(agent)
+    from .decoder import DecoderPolicy
+
+    return DecoderPolicy(agent, samples=top_k), NeuralCritic(agent)

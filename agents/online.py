@@ -105,7 +105,13 @@ def _make_agent(rules: str, preset: str, init: str | None, seed: int, device: st
     from .neural import NeuralAgent, load_agent
 
     rs = eq.load_rules(rules)
-    return load_agent(init, rs, device=device) if init else NeuralAgent(rs, preset, seed=seed, device=device)
+    if not init:
+        return NeuralAgent(rs, preset, seed=seed, device=device)
+    agent = load_agent(init, rs, device=device)
+    if not isinstance(agent, NeuralAgent):
+        raise ValueError(f"{init}: a design (a) (decoder) checkpoint; online training runs design (b), the "
+                         "scorer the comparison chose (README, 'Design (a) against design (b)')")
+    return agent
 
 
 class Trainer:

@@ -48,9 +48,13 @@ import torch
 import equations as eq
 from equations.expr import Expr, make, num
 
+from .decoder import DecoderAgent
 from .model import Batch, collate, critic_loss, padded_logits, policy_loss
 from .neural import NeuralAgent
 from .tokenizer import Encoded, TacticFeatures
+
+Agent = NeuralAgent | DecoderAgent
+"""Either design: (b) scores the engine's tactics, (a) generates tactic text."""
 
 # --- data --------------------------------------------------------------------------------------------------
 
@@ -140,12 +144,18 @@ def split_ids(pairs: Sequence[dict[str, str]], val_fraction: float, seed: int = 
 
 @dataclass(frozen=True)
 class PolicyExample:
+    """A training goal of design (b): its candidate tactics and the index of the right one."""
+
     enc: Encoded
     cands: tuple[TacticFeatures, ...]
     target: int
 
+    def key(self) -> tuple[Any, ...]:
+        return (self.enc.ids, self.target, len(self.cands))
 
-def _theorem_tactic(pair: dict[str, str], rules: eq.RuleSet) -> tuple[eq.Theorem, eq.Tactic]:
+
+def theorem_tactic(pair: dict[str, str], rules: eq.RuleSet) -> tuple[eq.Theorem, eq.Tactic]:
+    """The goal of a pair, read in the rule set's domain, and its tactic."""
     thm = eq.parse(pair["goal"])
     if rules.domain != thm.domain:
         thm = eq.parse(f"{rules.domain}: {pair['goal']}")
@@ -188,7 +198,7 @@ def policy_examples(pairs: Iterable[dict[str, str]], agent: NeuralAgent, max_can
     the order)."""
     out: list[PolicyExample] = []
     for k, pair in enumerate(pairs):
-        thm, target = _theorem_tactic(pair, agent.rules)
+        thm, target = theorem_tactic(pair, agent.rules)
         out.append(policy_example(thm, target, agent, max_candidates, random.Random(f"{seed}:{k}:{pair['goal']}")))
     return out
 
@@ -233,7 +243,7 @@ def false_variant(thm: eq.Theorem, rng: random.Random, tries: int = 6) -> eq.The
     return None
 
 
-def negative_examples(pairs: Iterable[dict[str, str]], agent: NeuralAgent, per_goal: float = 1.0,
+def negative_examples(pairs: Iterable[dict[str, str]], agent: Agent, per_goal: float = 1.0,
                       seed: int = 0) -> list[Encoded]:
     """Encodings of false variants of the goals of ``pairs`` (about ``per_goal`` each)."""
     out: list[Encoded] = []
@@ -242,7 +252,7 @@ def negative_examples(pairs: Iterable[dict[str, str]], agent: NeuralAgent, per_g
         n = int(per_goal) + (1 if rng.random() < per_goal - int(per_goal) else 0)
         if n == 0:
             continue
-        thm, _ = _theorem_tactic(pair, agent.rules)
+        thm, _ = theorem_tactic(pair, agent.rules)
         for _ in range(n):
             v = false_variant(thm, rng)
             if v is not None:
@@ -255,22 +265,23 @@ class Data:
     """Prepared examples of one split: policy examples (their goals are the critic's positives) and the
     critic's negatives."""
 
-    policy: list[PolicyExample]
+    policy: list[Any]
+    """The design's examples: :class:`PolicyExample` (b) or :class:`~equations.agents.decoder.DecoderExample` (a)."""
     negatives: list[Encoded]
 
     def fingerprint(self) -> str:
         h = hashlib.sha1()
         for ex in self.policy:
-            h.update(repr((ex.enc.ids, ex.target, len(ex.cands))).encode())
+            h.update(repr(ex.key()).encode())
         for e in self.negatives:
             h.update(repr(e.ids).encode())
         return h.hexdigest()[:16]
 
 
-def prepare(pairs: Sequence[dict[str, str]], agent: NeuralAgent, max_candidates: int = 48,
+def prepare(pairs: Sequence[dict[str, str]], agent: Agent, max_candidates: int = 48,
             negatives_per_goal: float = 1.0, seed: int = 0) -> Data:
-    return Data(policy_examples(pairs, agent, max_candidates, seed),
-                negative_examples(pairs, agent, negatives_per_goal, seed))
+    """The policy examples of the agent's design (``agent.examples``) and the critic's negatives."""
+    return Data(agent.examples(pairs, max_candidates, seed), negative_examples(pairs, agent, negatives_per_goal, seed))
 
 
 # --- training ----------------------------------------------------------------------------------------------
@@ -334,6 +345,15 @@ def _batch(agent: NeuralAgent, pol: Sequence[PolicyExample], neg: Sequence[Encod
     return batch, targets, labels
 
 
+def supervised_losses(agent: NeuralAgent, pol: Sequence[PolicyExample], neg: Sequence[Encoded]
+                      ) -> tuple[torch.Tensor, torch.Tensor, float, torch.Tensor, torch.Tensor]:
+    """Design (b)'s step: (policy loss, critic loss, policy examples ranked first, critic logits, labels)."""
+    batch, targets, labels = _batch(agent, pol, neg)
+    pl, cl, padded, crit = _losses(agent, batch, targets, labels, len(pol))
+    correct = float((padded.argmax(-1).cpu() == targets).sum()) if pol else 0.0
+    return pl, cl, correct, crit, labels
+
+
 def _losses(agent: NeuralAgent, batch: Batch, targets: torch.Tensor, labels: torch.Tensor, n_pol: int
             ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """(policy loss, critic loss, policy logits padded [n_pol, C], critic logits)."""
@@ -349,7 +369,7 @@ def _losses(agent: NeuralAgent, batch: Batch, targets: torch.Tensor, labels: tor
     return pl, cl, padded_logits(logits.float(), counts) if n_pol else logits, crit
 
 
-def evaluate(agent: NeuralAgent, data: Data, batch_size: int = 64) -> dict[str, float]:
+def evaluate(agent: Agent, data: Data, batch_size: int = 64) -> dict[str, float]:
     """Validation metrics: policy loss and top-1 accuracy, critic loss and accuracy (threshold 0.5)."""
     model = agent.model
     was = model.training
@@ -365,14 +385,13 @@ def evaluate(agent: NeuralAgent, data: Data, batch_size: int = 64) -> dict[str, 
                 nb = neg[start:start + batch_size]
                 if not pb and not nb:
                     break
-                batch, targets, labels = _batch(agent, pb, nb)
-                pl, cl, padded, crit = _losses(agent, batch, targets, labels, len(pb))
+                pl, cl, correct, crit, labels = agent.supervised_losses(pb, nb)
                 if pb:
                     tot["policy_loss"] += float(pl) * len(pb)
-                    tot["policy_acc"] += float((padded.argmax(-1).cpu() == targets).sum())
+                    tot["policy_acc"] += correct
                     n_pol += len(pb)
                 tot["critic_loss"] += float(cl) * len(labels)
-                tot["critic_acc"] += float(((crit.float().cpu() > 0) == (labels > 0.5)).sum())
+                tot["critic_acc"] += float(((crit.float().cpu() > 0) == (labels.cpu() > 0.5)).sum())
                 n_crit += len(labels)
     finally:
         model.train(was)
@@ -419,7 +438,7 @@ class TrainResult:
     resumed_from: int = 0
 
 
-def train(agent: NeuralAgent, train_data: Data, val_data: Data | None, config: TrainConfig,
+def train(agent: Agent, train_data: Data, val_data: Data | None, config: TrainConfig,
           out: str | Path | None = None, resume: bool = True, stop_after: int | None = None) -> TrainResult:
     """Train ``agent.model`` for ``config.steps`` steps. With ``out``: metrics in ``out/metrics.jsonl``,
     the resumable state in ``out/train_state.pt`` (every ``save_every`` steps and at the end) and the final
@@ -494,11 +513,10 @@ def train(agent: NeuralAgent, train_data: Data, val_data: Data | None, config: T
             ni = _take(n_neg_total, config.seed, step * n_neg, n_neg, "neg") if n_neg_total and n_neg else []
             pol = [train_data.policy[i] for i in pi]
             neg = [train_data.negatives[i] for i in ni]
-            batch, targets, labels = _batch(agent, pol, neg)
             lr = config.lr_at(step)
             for g in opt.param_groups:
                 g["lr"] = lr
-            pl, cl, _, _ = _losses(agent, batch, targets, labels, len(pol))
+            pl, cl, _, _, _ = agent.supervised_losses(pol, neg)
             loss = pl + config.critic_weight * cl
             opt.zero_grad(set_to_none=True)
             loss.backward()  # type: ignore[no-untyped-call]

@@ -119,6 +119,9 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--walk-steps", type=int, default=6, help="steps of the generated walks")
     p.add_argument("--rules", default="paper")
     p.add_argument("--preset", default="cpu-tiny", help="model size: cpu-tiny, cpu-small, paper")
+    p.add_argument("--design", default="scorer", choices=["scorer", "decoder"],
+                   help="policy of a fresh model: scorer (design (b): scores the engine's tactics, starts as the "
+                        "non-learned prover) or decoder (design (a): generates tactic text)")
     p.add_argument("--init", default=None, help="start from this checkpoint (fine-tuning) instead of a fresh model")
     p.add_argument("--out", required=True, help="run folder: metrics.jsonl, train_state.pt, model/ (resumable)")
     p.add_argument("--steps", type=int, default=2000)
@@ -153,7 +156,15 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     rules = eq.load_rules(args.rules)
-    agent = load_agent(args.init, rules) if args.init else NeuralAgent(rules, args.preset, seed=args.seed)
+    from .decoder import DecoderAgent
+
+    agent: NeuralAgent | DecoderAgent
+    if args.init:
+        agent = load_agent(args.init, rules)
+    elif args.design == "decoder":
+        agent = DecoderAgent(rules, args.preset, seed=args.seed)
+    else:
+        agent = NeuralAgent(rules, args.preset, seed=args.seed)
 
     def say(msg: str) -> None:
         if not args.quiet:

@@ -3,9 +3,12 @@ applicable tactic of each), critic values per second, and search expansions per 
 call per expansion batch) against unbatched (one call per goal / batch_size=1).
 
     python benchmarks/bench_neural.py [--preset cpu-tiny] [--checkpoint DIR] [--threads 1]
+        [--decoder-checkpoint DIR]
 
 The goals are the Identities statements (the first ``--goals``); an untrained model is as fast as a trained
-one, so no checkpoint is needed for the speed figures.
+one, so no checkpoint is needed for the speed figures of design (b). The ``decoder_*`` rows are design (a)
+(:mod:`equations.agents.decoder`, tactic text sampled, 32 samples per goal): pass a trained
+``--decoder-checkpoint`` for its search rate, since an untrained decoder's samples are mostly invalid.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import time
 
 import torch
 from equations.agents import SearchParams
+from equations.agents.decoder import DecoderAgent, DecoderPolicy
 from equations.agents.neural import NeuralAgent, NeuralCritic, NeuralPolicy, load_agent
 from equations.agents.policy import ConstantCritic, EngineEnv, EnumerationPolicy
 from equations.agents.search import HTPS
@@ -72,6 +76,7 @@ def main() -> None:
     ap.add_argument("--search-theorems", type=int, default=4)
     ap.add_argument("--budget", type=int, default=128)
     ap.add_argument("--rules", default="paper")
+    ap.add_argument("--decoder-checkpoint", default=None, help="a trained design (a) checkpoint")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     rules = eq.load_rules(args.rules)
@@ -120,6 +125,22 @@ def main() -> None:
         search_rate(st, rules, NeuralPolicy(agent, top_k=16), cri, 32, args.budget), 1)
     res["search_expansions_per_s_fast_enumeration"] = round(
         search_rate(st, rules, EnumerationPolicy(rules, prefilter=48), ConstantCritic(), 32, args.budget), 1)
+
+    # design (a): the decoder samples tactic text (one encoder pass per goal, all samples decoded together)
+    dec = load_agent(args.decoder_checkpoint, rules) if args.decoder_checkpoint else DecoderAgent(
+        rules, args.preset, seed=0)
+    assert isinstance(dec, DecoderAgent)
+    dt, _ = timed(lambda: dec.expand(thms, k=32))
+    res["decoder_priors_goals_per_s_batched"] = round(len(thms) / dt, 1)
+    dt, _ = timed(lambda: [dec.expand([t], k=32) for t in thms])
+    res["decoder_priors_goals_per_s_unbatched"] = round(len(thms) / dt, 1)
+    valid = sum(len(c) for c in dec.expand(thms, k=32))
+    res["decoder_valid_distinct_tactics_per_goal"] = round(valid / len(thms), 1)
+    dcri = NeuralCritic(dec)
+    res["decoder_search_expansions_per_s_batch32"] = round(
+        search_rate(st, rules, DecoderPolicy(dec), dcri, 32, args.budget), 1)
+    res["decoder_search_expansions_per_s_batch1"] = round(
+        search_rate(st, rules, DecoderPolicy(dec), dcri, 1, args.budget), 1)
     print(json.dumps(res, indent=1))
 
 
