@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import equations as eq
+from equations.heap import trim_native_heap
 
 
 @dataclass(frozen=True)
@@ -124,10 +125,13 @@ def run_task(args: tuple[Task, EvalConfig]) -> dict[str, Any]:
             res = prove(thm, rules, params=params, policy=cfg.policy, critic=cfg.critic, max_seconds=left,
                         keep_search=cfg.save_searches is not None)
             record["attempts"] = attempt + 1
+            trim_native_heap()  # a learned policy's tensors fragment the C heap (equations.heap.trim_native_heap)
             if cfg.save_searches is not None:
                 from .search_json import save_search, search_file_name
 
                 record["search"] = save_search(Path(cfg.save_searches) / search_file_name(task.id), res, rules).name
+                assert res.search is not None
+                res.search.graph.release()
             record["expansions"] += res.stats.expansions
             if res.timed_out and not res.proved:
                 record["timed_out"] = True

@@ -189,6 +189,8 @@ class Prover:
         self.last_reload = time.monotonic()
 
     def prove(self, task_id: str, text: str, params: dict[str, Any]) -> dict[str, Any]:
+        from equations.heap import trim_native_heap
+
         from .neural import NeuralCritic, NeuralPolicy
         from .proofs import critic_samples, tactic_samples
         from .prover import prove
@@ -205,6 +207,8 @@ class Prover:
         graph = res.search.graph
         tactic = [(str(g), str(t)) for g, t in tactic_samples(graph, all_solved=True)]
         critic = [(str(s.goal), float(s.target)) for s in critic_samples(graph, sp)]
+        graph.release()  # a prover runs thousands of searches: free each graph now (Hypergraph.release)
+        trim_native_heap()  # and the C heap torch fragmented (equations.heap.trim_native_heap)
         self.trainer.add.remote(tactic, critic)  # samples go to the trainer directly
         return {"id": task_id, "theorem": text, "proved": res.proved,
                 "proof": res.proof.to_dict() if res.proof is not None else None,

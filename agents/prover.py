@@ -88,4 +88,6 @@ def prove(thm: eq.Theorem | str, rules: eq.RuleSet | str = "default", params: Se
     if search.solved:
         # the checker is the judge: a proof that does not check is a bug in the search
         eq.check_proof(theorem, proof, rs)
+    if not keep_search:
+        search.graph.release()  # freed now, not left as cyclic garbage (Hypergraph.release says why)
     return ProofResult(theorem, search.solved, proof, search.stats, search if keep_search else None)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 
 @contextmanager
@@ -27,3 +28,30 @@ def frozen_heap() -> Iterator[None]:
         yield
     finally:
         gc.unfreeze()
+
+
+def trim_native_heap() -> bool:
+    """Give the C heap's free memory back to the operating system (glibc's ``malloc_trim``); ``False`` where
+    there is no glibc (macOS, musl), where it does nothing.
+
+    Why: a learned search allocates torch tensors of a new shape at every expansion batch, and glibc keeps
+    the freed pieces in fragmented arenas: a prover's resident memory grew by about 10 MB a search (to 10 GB
+    in half an hour of online training) with no Python object alive. Trimming after each search kept it flat
+    (324 MB after 50 searches against 1,019 MB) at no measurable cost."""
+    global _LIBC
+    if _LIBC is None:
+        import ctypes
+        import ctypes.util
+
+        try:
+            lib = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+            _LIBC = lib if hasattr(lib, "malloc_trim") else False
+        except OSError:
+            _LIBC = False
+    if _LIBC is False:
+        return False
+    _LIBC.malloc_trim(0)
+    return True
+
+
+_LIBC: Any = None

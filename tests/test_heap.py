@@ -33,3 +33,44 @@ def test_a_search_leaves_the_heap_unfrozen() -> None:
     res = prove("x + 0 == x", params=SearchParams(expansions=20))
     assert res.proved
     assert gc.get_freeze_count() == 0
+
+
+def _live_search_nodes() -> int:
+    from equations.agents.hypergraph import Edge, Node
+
+    return sum(1 for o in gc.get_objects() if isinstance(o, (Node, Edge)))
+
+
+def test_finished_searches_leave_no_cyclic_garbage() -> None:
+    """A search's hypergraph is freed by reference counting when ``prove`` returns (``Hypergraph.release``):
+    left to the cycle collector, the next search's ``frozen_heap`` froze it for good (20 MB a search)."""
+    from equations.agents import SearchParams, prove
+
+    gc.collect()
+    before = _live_search_nodes()
+    enabled = gc.isenabled()
+    gc.disable()  # only reference counting may free the graphs
+    try:
+        for seed in range(3):
+            res = prove("2*ln(sqrt(x)) == ln(x) | x > 0", "paper", SearchParams(expansions=60, seed=seed))
+            assert res.stats.expansions > 1
+            del res
+        assert _live_search_nodes() == before
+        kept = prove("2*ln(sqrt(x)) == ln(x) | x > 0", "paper", SearchParams(expansions=60), keep_search=True)
+        assert kept.search is not None and len(kept.search.graph) > 1  # keep_search keeps it whole
+        assert _live_search_nodes() > before
+        kept.search.graph.release()
+        del kept
+        assert _live_search_nodes() == before
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def test_trim_native_heap_runs() -> None:
+    import platform
+
+    from equations.heap import trim_native_heap
+
+    assert trim_native_heap() is (platform.libc_ver()[0] == "glibc")
+    assert trim_native_heap() is (platform.libc_ver()[0] == "glibc")  # cached handle
