@@ -22,9 +22,7 @@ so the comparison can be rerun: ``equations train supervised --design decoder`` 
 from __future__ import annotations
 
 import math
-import os
 import random
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -392,23 +390,9 @@ class DecoderAgent:
 
     def save(self, path: str | Path) -> Path:
         """``model.safetensors`` and ``config.json`` in the directory ``path``, each written atomically."""
-        from safetensors.torch import save_file
+        from .neural import save_checkpoint
 
-        from .neural import CHECKPOINT_FORMAT, CONFIG, WEIGHTS, write_json_atomic
-
-        out = Path(path)
-        out.mkdir(parents=True, exist_ok=True)
-        state = {k: v.detach().to("cpu").contiguous() for k, v in self.model.state_dict().items()}
-        fd, tmp = tempfile.mkstemp(dir=out, prefix=".tmp-", suffix=".safetensors")
-        os.close(fd)
-        try:
-            save_file(state, tmp, metadata={"format": str(CHECKPOINT_FORMAT), "rules_version": self.rules.version})
-            os.replace(tmp, out / WEIGHTS)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        write_json_atomic(out / CONFIG, self.manifest())
-        return out
+        return save_checkpoint(path, self.model, self.manifest(), self.rules.version)
 
 
 def agent_from_manifest(manifest: dict[str, Any], rules: eq.RuleSet,

@@ -206,21 +206,7 @@ class NeuralAgent:
     def save(self, path: str | Path) -> Path:
         """Write ``model.safetensors`` and ``config.json`` into the directory ``path`` (each written to a
         temporary file, then renamed)."""
-        from safetensors.torch import save_file
-
-        out = Path(path)
-        out.mkdir(parents=True, exist_ok=True)
-        state = {k: v.detach().to("cpu").contiguous() for k, v in self.model.state_dict().items()}
-        fd, tmp = tempfile.mkstemp(dir=out, prefix=".tmp-", suffix=".safetensors")
-        os.close(fd)
-        try:
-            save_file(state, tmp, metadata={"format": str(CHECKPOINT_FORMAT), "rules_version": self.rules.version})
-            os.replace(tmp, out / WEIGHTS)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        write_json_atomic(out / CONFIG, self.manifest())
-        return out
+        return save_checkpoint(path, self.model, self.manifest(), self.rules.version)
 
     def manifest(self) -> dict[str, Any]:
         return {
@@ -236,6 +222,26 @@ class NeuralAgent:
             "vocab": list(self.vocab.tokens),
             "rule_vocab": self.rule_vocab.keys,
         }
+
+
+def save_checkpoint(path: str | Path, model: torch.nn.Module, manifest: dict[str, Any], rules_version: str) -> Path:
+    """``model.safetensors`` (the weights) and ``config.json`` (``manifest``) in the directory ``path``, each
+    written to a temporary file, then renamed: the checkpoint of either design."""
+    from safetensors.torch import save_file
+
+    out = Path(path)
+    out.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
+    fd, tmp = tempfile.mkstemp(dir=out, prefix=".tmp-", suffix=".safetensors")
+    os.close(fd)
+    try:
+        save_file(state, tmp, metadata={"format": str(CHECKPOINT_FORMAT), "rules_version": rules_version})
+        os.replace(tmp, out / WEIGHTS)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    write_json_atomic(out / CONFIG, manifest)
+    return out
 
 
 def write_json_atomic(path: Path, obj: Any) -> None:
