@@ -260,7 +260,8 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
 
 def load_agent(path: str | Path, rules: eq.RuleSet | str | None = None,
                device: torch.device | str | None = None) -> NeuralAgent | DecoderAgent:
-    """The agent saved at ``path`` (design (b), or (a) when the checkpoint says ``"design": "decoder"``). ``rules`` defaults to the bundled rule set the checkpoint names; it must
+    """The agent saved at ``path`` (design (b), or (a) when the checkpoint says ``"design": "decoder"``).
+    ``rules`` defaults to the bundled rule set the checkpoint names; it must
     have the checkpoint's version (:class:`RuleSetMismatch` otherwise)."""
     from safetensors.torch import load_file
 
