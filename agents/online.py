@@ -45,6 +45,10 @@ PROOFS = "proofs.jsonl"
 PLOT = "progress.png"
 
 
+class TrainerLost(RuntimeError):
+    """The trainer actor died mid-run (its queues are lost): the run stops; its checkpoint resumes it."""
+
+
 @dataclass(frozen=True)
 class OnlineConfig:
     minutes: float = 2.0
@@ -263,6 +267,8 @@ class OnlineResult:
     tasks: int = 0
     trainer_steps: int = 0
     prover_reloads: int = 0
+    provers_lost: int = 0
+    """Searches lost because their prover process died (killed, out of memory); Ray restarts the prover."""
     samples_received: int = 0
     seconds: float = 0.0
 
@@ -362,6 +368,7 @@ def run_online(cfg: OnlineConfig, out: str | Path, address: str | None = None,
     With ``resume`` and a ``checkpoint/`` in ``out``, training continues from it and the proofs already in
     ``proofs.jsonl`` count towards the cumulative fraction."""
     import ray
+    from ray.exceptions import RayActorError
 
     outp = Path(out)
     outp.mkdir(parents=True, exist_ok=True)
@@ -411,7 +418,12 @@ def run_online(cfg: OnlineConfig, out: str | Path, address: str | None = None,
         prover_cls: Any = ray.remote(Prover)
         trainer: Any = trainer_cls.options(num_cpus=1, num_gpus=1 if gpus >= 1 else 0).remote(
             cfg, "cuda" if gpus >= 1 else "cpu")
-        provers: list[Any] = [prover_cls.options(num_cpus=1).remote(cfg, trainer) for _ in range(cfg.provers)]
+        # a prover that dies (the kernel's OOM killer, a kill) is restarted by Ray with its __init__ (current
+        # weights from the trainer); the search it was running is lost and logged, the run goes on. The config
+        # is put in the object store once and referenced until the end, so a restart can always read it.
+        cfg_ref = ray.put(cfg)
+        provers: list[Any] = [prover_cls.options(num_cpus=1, max_restarts=-1, max_task_retries=0)
+                              .remote(cfg_ref, trainer) for _ in range(cfg.provers)]
         rng = random.Random(f"controller:{cfg.seed}:{t_offset}")
         sampler = TaskSampler(train, rng, cfg.proved_weight, cfg.cover_first, visited)
         metrics = open(outp / METRICS, "a")
@@ -433,7 +445,7 @@ def run_online(cfg: OnlineConfig, out: str | Path, address: str | None = None,
 
         t0 = time.monotonic()
         deadline = t0 + cfg.minutes * 60
-        in_flight: dict[Any, int] = {}
+        in_flight: dict[Any, tuple[int, str]] = {}
         submitted = 0
 
         def more() -> bool:
@@ -442,7 +454,7 @@ def run_online(cfg: OnlineConfig, out: str | Path, address: str | None = None,
         for i, p in enumerate(provers):
             if more():
                 item, sp = next_task()
-                in_flight[p.prove.remote(item.id, item.text, sp)] = i
+                in_flight[p.prove.remote(item.id, item.text, sp)] = (i, item.id)
                 submitted += 1
         train_ref = trainer.step.remote(cfg.train_chunk)
         last_ckpt = last_plot = time.monotonic()
@@ -457,7 +469,11 @@ def run_online(cfg: OnlineConfig, out: str | Path, address: str | None = None,
             t = t_offset + now - t0
             for ref in ready:
                 if ref == train_ref:
-                    m = ray.get(ref)
+                    try:
+                        m = ray.get(ref)
+                    except RayActorError as e:  # its queues are gone: stop, the checkpoint resumes the run
+                        raise TrainerLost(f"the trainer actor died ({type(e).__name__}); {outp / CHECKPOINT} "
+                                           "holds its last checkpoint: run the same command again to resume") from e
                     result.trainer_steps = int(m["steps"])
                     result.samples_received = int(m["received_tactic"]) + int(m["received_critic"])
                     log({"kind": "train", "t": round(t, 2), **{k: v for k, v in m.items() if k != "time"},
@@ -465,8 +481,18 @@ def run_online(cfg: OnlineConfig, out: str | Path, address: str | None = None,
                          "samples_per_s": round(result.samples_received / max(1e-9, now - t0), 2)})
                     train_ref = trainer.step.remote(cfg.train_chunk)
                     continue
-                i = in_flight.pop(ref)
-                r = ray.get(ref)
+                i, task_id = in_flight.pop(ref)
+                try:
+                    r = ray.get(ref)
+                except RayActorError as e:
+                    result.provers_lost += 1
+                    log({"kind": "prover_lost", "t": round(t, 2), "id": task_id, "prover": i,
+                         "error": str(e).splitlines()[0][:300] if str(e) else type(e).__name__})
+                    if more():
+                        item, sp = next_task()
+                        in_flight[provers[i].prove.remote(item.id, item.text, sp)] = (i, item.id)
+                        submitted += 1
+                    continue
                 result.searches += 1
                 expansions += int(r["expansions"])
                 result.prover_reloads = max(result.prover_reloads, int(r["reloads"]))
@@ -486,7 +512,7 @@ def run_online(cfg: OnlineConfig, out: str | Path, address: str | None = None,
                      "cumulative_proved": len(result.proved), "cumulative_fraction": round(result.proved_fraction, 4)})
                 if more():
                     item, sp = next_task()
-                    in_flight[provers[i].prove.remote(item.id, item.text, sp)] = i
+                    in_flight[provers[i].prove.remote(item.id, item.text, sp)] = (i, item.id)
                     submitted += 1
                 if progress is not None:
                     result.seconds = now - t0
@@ -504,7 +530,7 @@ def run_online(cfg: OnlineConfig, out: str | Path, address: str | None = None,
         result.samples_received = int(st["received_tactic"]) + int(st["received_critic"])
         result.seconds = time.monotonic() - t0
         log({"kind": "final", "t": round(t_offset + result.seconds, 2), **{k: v for k, v in st.items() if k != "time"},
-             "searches": result.searches, "cumulative_proved": len(result.proved),
+             "searches": result.searches, "provers_lost": result.provers_lost, "cumulative_proved": len(result.proved),
              "cumulative_fraction": round(result.proved_fraction, 4)})
         metrics.close()
         proofs.close()

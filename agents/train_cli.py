@@ -75,7 +75,7 @@ def cmd_online(args: argparse.Namespace) -> int:
         raise UsageError("--minutes, --provers and --budget must be positive")
     from .learner import LearnerConfig
     from .neural import bundled_checkpoint
-    from .online import OnlineConfig, run_online
+    from .online import OnlineConfig, TrainerLost, run_online
 
     init = str(bundled_checkpoint(args.rules)) if args.init == "bundled" else args.init
     cfg = OnlineConfig(minutes=args.minutes, rules=args.rules, preset=args.preset, init=init, provers=args.provers,
@@ -101,12 +101,16 @@ def cmd_online(args: argparse.Namespace) -> int:
 
     try:
         res = run_online(cfg, args.out, address=args.address, progress=progress, resume=not args.no_resume)
+    except TrainerLost as err:
+        print(f"equations train online: {err}", file=sys.stderr)
+        return 1
     finally:
         if bar is not None:
             bar.close()
     print(json.dumps({"searches": res.searches, "proved": len(res.proved), "train_theorems": res.tasks,
                       "proved_fraction": round(res.proved_fraction, 4), "trainer_steps": res.trainer_steps,
                       "samples": res.samples_received, "prover_reloads": res.prover_reloads,
+                      "provers_lost": res.provers_lost,
                       "minutes": round(res.seconds / 60, 2), "checkpoint": f"{args.out}/checkpoint"}))
     return 0
 

@@ -123,6 +123,49 @@ def test_online_run_through_ray(tmp_path: Path) -> None:
     assert main(["prove", "x*1 == x", "--policy", "neural", "--checkpoint", str(out), "--budget", "20"]) == 0
 
 
+@pytest.mark.timeout(400)
+def test_a_killed_prover_is_restarted_and_the_run_goes_on(tmp_path: Path) -> None:
+    """The kernel's OOM killer (or anyone) may kill a prover process mid-run: Ray restarts the actor, the
+    controller logs the lost search and keeps handing out theorems, and the run ends normally."""
+    pytest.importorskip("ray")
+    import os
+    import signal
+
+    import psutil
+    from equations.agents.online import OnlineConfig, OnlineResult, run_online
+
+    theorems = tmp_path / "easy.txt"
+    theorems.write_text("".join(f"easy-{i}\t{t}\n" for i, t in enumerate(["x + 0 == x", "x*1 + 0 == x",
+                                                                         "(x + 0)*1 == x"])))
+    killed: list[int] = []
+
+    def kill_the_prover(r: OnlineResult) -> None:
+        if killed:
+            return
+        # only this test's Ray (descendants of this process), never another run's provers on the machine
+        for proc in psutil.Process(os.getpid()).children(recursive=True):
+            try:
+                if "ray::Prover" in " ".join(proc.cmdline()):
+                    os.kill(proc.pid, signal.SIGKILL)
+                    killed.append(proc.pid)
+            except psutil.Error:
+                continue
+
+    cfg = OnlineConfig(minutes=5, provers=1, theorems=str(theorems), max_searches=6, budget=40,
+                       reload_seconds=0, sample_params=False,
+                       learner=LearnerConfig(batch_size=8))
+    res = run_online(cfg, tmp_path / "run", progress=kill_the_prover)
+    assert killed  # the prover process was found and killed after the first search
+    metrics = [json.loads(x) for x in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    searches = [m for m in metrics if m["kind"] == "search"]
+    lost = [m for m in metrics if m["kind"] == "prover_lost"]
+    final = [m for m in metrics if m["kind"] == "final"]
+    assert len(final) == 1 and final[0]["provers_lost"] == len(lost) == res.provers_lost
+    assert len(searches) + len(lost) == 6 == res.searches + res.provers_lost
+    # the first search came before the kill; any later one ran on the restarted prover
+    assert len(searches) >= 2 and all(x["id"].startswith("easy-") for x in lost)
+
+
 @pytest.mark.parametrize("name", ["default", "paper"])
 def test_bundled_checkpoints_prove_add_zero(name: str) -> None:
     """One bundled model per rule set, each loading with its own rule set and proving, within the size cap."""
