@@ -255,15 +255,8 @@ class DecoderAgent:
     # --- inference ---------------------------------------------------------------------------------
 
     def values(self, goals: Sequence[eq.Theorem], max_batch: int = 64) -> list[float]:
-        """P(provable) of each goal."""
-        out: list[float] = []
-        for start in range(0, len(goals), max_batch):
-            encs = [self.encode(g) for g in goals[start:start + max_batch]]
-            b = collate(encs, None, self.vocab.pad_id).to(self.device)
-            with torch.inference_mode(), autocast(self.device):
-                crit = self.model.critic_logits(self.model.encode(b.ids, b.pad)).float().cpu()
-            out.extend(float(v) for v in torch.sigmoid(crit).tolist())
-        return out
+        """P(provable) of each goal (:meth:`EncoderCritic.values`)."""
+        return self.model.values([self.encode(g) for g in goals], self.vocab.pad_id, self.device, max_batch)
 
     @torch.inference_mode()
     def sample(self, goals: Sequence[eq.Theorem], k: int, temperature: float, generator: torch.Generator

@@ -194,6 +194,23 @@ class EncoderCritic(nn.Module):
         out: torch.Tensor = self.critic_head(h[:, 0]).squeeze(-1)
         return out
 
+    def values(self, encoded: Sequence[Encoded], pad_id: int, device: torch.device,
+               max_batch: int = 64) -> list[float]:
+        """P(provable) of each encoded goal, in batches, in eval mode (no dropout), the mode restored after:
+        the critic of both designs, as the search asks it."""
+        was_training = self.training
+        self.eval()
+        out: list[float] = []
+        try:
+            for start in range(0, len(encoded), max_batch):
+                b = collate(encoded[start:start + max_batch], None, pad_id).to(device)
+                with torch.inference_mode(), autocast(device):
+                    crit = self.critic_logits(self.encode(b.ids, b.pad)).float().cpu()
+                out.extend(float(v) for v in torch.sigmoid(crit).tolist())
+        finally:
+            self.train(was_training)
+        return out
+
 
 class PolicyCritic(EncoderCritic):
     """Design (b): the shared encoder with its critic and a policy head that scores the engine's own

@@ -122,7 +122,7 @@ class NeuralAgent:
 
     # --- inference ---------------------------------------------------------------------------------
 
-    def _run(self, batch: Batch, tactics: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def _run(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
         model = self.model
         was_training = model.training
         model.eval()
@@ -131,7 +131,7 @@ class NeuralAgent:
                 b = batch.to(self.device)
                 h = model.encode(b.ids, b.pad)
                 crit = model.critic_logits(h).float().cpu()
-                logits = model.tactic_logits(h, b).float().cpu() if tactics else None
+                logits = model.tactic_logits(h, b).float().cpu()
         finally:
             model.train(was_training)
         return crit, logits
@@ -146,8 +146,7 @@ class NeuralAgent:
             tacs = tactics[start:start + max_batch]
             encs = [self.encode(g) for g in chunk]
             feats = [[self.features(t, e) for t in ts] for ts, e in zip(tacs, encs, strict=True)]
-            crit, logits = self._run(collate(encs, feats, self.vocab.pad_id), tactics=True)
-            assert logits is not None
+            crit, logits = self._run(collate(encs, feats, self.vocab.pad_id))
             values.extend(float(v) for v in torch.sigmoid(crit).tolist())
             rs.extend(lg.tolist() for lg in split_logits(logits, [len(t) for t in tacs]))
         return rs, values
@@ -189,13 +188,8 @@ class NeuralAgent:
                 for ts, r, v in zip(tactics, rs, values, strict=True)]
 
     def values(self, goals: Sequence[eq.Theorem], max_batch: int = 64) -> list[float]:
-        """P(provable) of each goal."""
-        out: list[float] = []
-        for start in range(0, len(goals), max_batch):
-            encs = [self.encode(g) for g in goals[start:start + max_batch]]
-            crit, _ = self._run(collate(encs, None, self.vocab.pad_id), tactics=False)
-            out.extend(float(v) for v in torch.sigmoid(crit).tolist())
-        return out
+        """P(provable) of each goal (:meth:`EncoderCritic.values`)."""
+        return self.model.values([self.encode(g) for g in goals], self.vocab.pad_id, self.device, max_batch)
 
     def priors(self, thm: eq.Theorem, temperature: float = 1.0) -> list[tuple[eq.Tactic, float]]:
         """The kept tactics of ``thm`` that apply, with their priors (they sum to 1)."""
