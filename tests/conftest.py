@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 from equations.testing import expressions
@@ -42,6 +43,23 @@ def theorems(max_leaves: int = 8) -> st.SearchStrategy[eq.Theorem]:
 @pytest.fixture(scope="session")
 def rules() -> eq.RuleSet:
     return eq.load_rules("default")
+
+
+@pytest.fixture(scope="session")
+def paper_rules() -> eq.RuleSet:
+    return eq.load_rules("paper")
+
+
+@pytest.fixture(scope="module")
+def torch_one_thread() -> Iterator[None]:
+    """Torch on one thread for a module's tests (what provers use; many threads only contend on small
+    models), the previous count restored after. Modules opt in with ``pytest.mark.usefixtures``."""
+    import torch
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
 
 
 # Figure 8 of the paper, (x - y) - (x + y) + 2*y == 0, proved with elementary rules, one tactic a step.

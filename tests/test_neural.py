@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,17 +35,7 @@ import equations as eq  # noqa: E402
 TINY = ModelConfig(d_model=32, n_layers=1, n_heads=2, d_ff=64, dropout=0.1, max_len=128, max_sub_tokens=16)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread() -> Iterator[None]:
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
-@pytest.fixture(scope="module")
-def rules() -> eq.RuleSet:
-    return eq.load_rules("default")
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 @pytest.fixture(scope="module")

@@ -22,9 +22,12 @@ import equations as eq  # noqa: E402
 TINY = ModelConfig(d_model=32, n_layers=1, n_heads=2, d_ff=64, dropout=0.0, max_len=128, max_sub_tokens=16)
 
 
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
+
+
 @pytest.fixture(scope="module")
-def rules() -> eq.RuleSet:
-    return eq.load_rules("paper")
+def rules(paper_rules: eq.RuleSet) -> eq.RuleSet:
+    return paper_rules
 
 
 def search_samples(agent: NeuralAgent, text: str) -> tuple[list[tuple[str, str]], list[tuple[str, float]]]:
@@ -37,7 +40,6 @@ def search_samples(agent: NeuralAgent, text: str) -> tuple[list[tuple[str, str]]
 
 
 def test_learner_learns_the_tactics_of_found_proofs(rules: eq.RuleSet) -> None:
-    torch.set_num_threads(1)
     agent = NeuralAgent(rules, TINY, seed=0, device="cpu")
     tac, cri = search_samples(agent, "x*1 + 0 == x")
     assert tac and cri and any(t == 1.0 for _, t in cri)
