@@ -496,9 +496,12 @@ def run_online(cfg: OnlineConfig, out: str | Path, address: str | None = None,
                 result.searches += 1
                 expansions += int(r["expansions"])
                 result.prover_reloads = max(result.prover_reloads, int(r["reloads"]))
-                if r["proved"] and r["proof"] is not None:
-                    # the checker is the judge: a proof that does not check is a bug, never a result
-                    eq.check_proof(eq.parse(r["theorem"]), eq.Proof.from_dict(r["proof"]), rules)
+                if r["proved"]:
+                    # the checker is the judge: a proof that does not check is a bug, never a result. A theorem
+                    # that closes at once (an assertion rule's instance: `exp(x) > 0`) is proved with proof None,
+                    # as `equations evaluate` counts it; the checker verifies that it closes
+                    proof = None if r["proof"] is None else eq.Proof.from_dict(r["proof"])
+                    eq.check_proof(eq.parse(r["theorem"]), proof, rules)
                     if r["id"] not in result.proved:
                         result.proved.add(r["id"])
                         proofs.write(json.dumps({"id": r["id"], "theorem": r["theorem"], "proof": r["proof"],

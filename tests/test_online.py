@@ -95,7 +95,7 @@ def test_online_run_through_ray(tmp_path: Path) -> None:
 
     theorems = tmp_path / "easy.txt"
     theorems.write_text("".join(f"easy-{i}\t{t}\n" for i, t in enumerate(
-        ["x + 0 == x", "x*1 + 0 == x", "(x + 0)*1 == x", "0 + x*1 == x", "x - 0 == x*1"])))
+        ["x + 0 == x", "x*1 + 0 == x", "(x + 0)*1 == x", "0 + x*1 == x", "x - 0 == x*1", "exp(x) > 0"])))
     pairs = tmp_path / "pairs.jsonl"
     pairs.write_text("".join(json.dumps(p) + "\n" for p in sv.generate_pairs(10, seed=2, rules="paper", steps=2)))
     out = tmp_path / "run"
@@ -112,9 +112,12 @@ def test_online_run_through_ray(tmp_path: Path) -> None:
     assert max(m["model_version"] for m in searches) >= 1  # a prover reloaded weights the trainer published
     proofs = [json.loads(x) for x in (out / "proofs.jsonl").read_text().splitlines()]
     assert proofs and len({p["id"] for p in proofs}) == len(proofs)
+    # an assertion's instance closes at once: proved with no step, counted as `evaluate` counts it
+    assert {"id": "easy-5", "proof": None} in [{"id": p["id"], "proof": p["proof"]} for p in proofs]
     rules = eq.load_rules("paper")
     for p in proofs:
-        eq.check_proof(eq.parse(p["theorem"]), eq.Proof.from_dict(p["proof"]), rules)
+        proof = None if p["proof"] is None else eq.Proof.from_dict(p["proof"])
+        eq.check_proof(eq.parse(p["theorem"]), proof, rules)
     assert main(["check", str(out / "proofs.jsonl")]) == 0
     assert final[0]["cumulative_proved"] == len(proofs)
     assert (out / "progress.png").stat().st_size > 1000
