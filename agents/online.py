@@ -168,12 +168,15 @@ class Trainer:
 class Prover:
     """A prover actor: HTPS with its own copy of the model, reloading the trainer's weights now and then."""
 
-    def __init__(self, cfg: OnlineConfig, trainer: Any):
+    def __init__(self, cfg: OnlineConfig, trainer: str):
+        """``trainer``: the trainer actor's name (a name, not a handle: Ray restarts a dead prover with these
+        same arguments, and a name always resolves to the live trainer)."""
+        import ray
         import torch
 
         torch.set_num_threads(max(1, cfg.prover_threads))
         self.cfg = cfg
-        self.trainer = trainer
+        self.trainer = ray.get_actor(trainer)
         self.agent = _make_agent(cfg.rules, cfg.preset, cfg.init, cfg.seed, "cpu")
         self.version = -1
         self.reloads = 0
@@ -416,14 +419,13 @@ def run_online(cfg: OnlineConfig, out: str | Path, address: str | None = None,
         gpus = ray.cluster_resources().get("GPU", 0)  # type: ignore[no-untyped-call]
         trainer_cls: Any = ray.remote(Trainer)
         prover_cls: Any = ray.remote(Prover)
-        trainer: Any = trainer_cls.options(num_cpus=1, num_gpus=1 if gpus >= 1 else 0).remote(
+        trainer_name = f"equations-trainer-{os.getpid()}-{time.time_ns()}"
+        trainer: Any = trainer_cls.options(num_cpus=1, num_gpus=1 if gpus >= 1 else 0, name=trainer_name).remote(
             cfg, "cuda" if gpus >= 1 else "cpu")
         # a prover that dies (the kernel's OOM killer, a kill) is restarted by Ray with its __init__ (current
-        # weights from the trainer); the search it was running is lost and logged, the run goes on. The config
-        # is put in the object store once and referenced until the end, so a restart can always read it.
-        cfg_ref = ray.put(cfg)
+        # weights from the trainer); the search it was running is lost and logged, the run goes on
         provers: list[Any] = [prover_cls.options(num_cpus=1, max_restarts=-1, max_task_retries=0)
-                              .remote(cfg_ref, trainer) for _ in range(cfg.provers)]
+                              .remote(cfg, trainer_name) for _ in range(cfg.provers)]
         rng = random.Random(f"controller:{cfg.seed}:{t_offset}")
         sampler = TaskSampler(train, rng, cfg.proved_weight, cfg.cover_first, visited)
         metrics = open(outp / METRICS, "a")
