@@ -30,20 +30,15 @@ pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 @pytest.fixture(scope="module")
-def rules(paper_rules: eq.RuleSet) -> eq.RuleSet:
-    return paper_rules
-
-
-@pytest.fixture(scope="module")
 def pairs() -> list[dict[str, str]]:
     return sv.generate_pairs(60, seed=5, rules="paper", steps=3)
 
 
-def test_codec_round_trips_every_walk_tactic(rules: eq.RuleSet, pairs: list[dict[str, str]]) -> None:
-    agent = DecoderAgent(rules, TINY, device="cpu")
+def test_codec_round_trips_every_walk_tactic(paper_rules: eq.RuleSet, pairs: list[dict[str, str]]) -> None:
+    agent = DecoderAgent(paper_rules, TINY, device="cpu")
     with_subs = 0
     for p in pairs:
-        thm, tac = sv.theorem_tactic(p, rules)
+        thm, tac = sv.theorem_tactic(p, paper_rules)
         ids = agent.codec.encode(tac)
         assert ids[-1] == agent.codec.eos_id
         assert agent.codec.decode(ids, thm.domain) == tac
@@ -54,8 +49,8 @@ def test_codec_round_trips_every_walk_tactic(rules: eq.RuleSet, pairs: list[dict
     assert agent.codec.decode(agent.codec.encode(tac)) == tac
 
 
-def test_codec_rejects_malformed_sequences(rules: eq.RuleSet) -> None:
-    c = DecoderAgent(rules, TINY, device="cpu").codec
+def test_codec_rejects_malformed_sequences(paper_rules: eq.RuleSet) -> None:
+    c = DecoderAgent(paper_rules, TINY, device="cpu").codec
     rule = c.index["R:add_comm ->"]
     pos = c.pos_start + 3
     sub = c.index["<sub>"]
@@ -72,9 +67,9 @@ def test_codec_rejects_malformed_sequences(rules: eq.RuleSet) -> None:
         c.encode(eq.Tactic("add_comm", "fwd", 500))
 
 
-def test_decoder_learns_pairs_and_samples_only_valid_tactics(rules: eq.RuleSet, pairs: list[dict[str, str]],
+def test_decoder_learns_pairs_and_samples_only_valid_tactics(paper_rules: eq.RuleSet, pairs: list[dict[str, str]],
                                                               tmp_path: Path) -> None:
-    agent = DecoderAgent(rules, TINY, seed=0, device="cpu", samples=16)
+    agent = DecoderAgent(paper_rules, TINY, seed=0, device="cpu", samples=16)
     data = sv.prepare(pairs, agent, seed=0)
     assert len(data.policy) == len(pairs) and data.negatives
     before = sv.evaluate(agent, data)
@@ -85,7 +80,7 @@ def test_decoder_learns_pairs_and_samples_only_valid_tactics(rules: eq.RuleSet, 
     assert after["policy_acc"] > before["policy_acc"]
     assert res.step == 120 and (tmp_path / "run" / "model" / "config.json").exists()
 
-    goals = [sv.theorem_tactic(p, rules)[0] for p in pairs[:6]]
+    goals = [sv.theorem_tactic(p, paper_rules)[0] for p in pairs[:6]]
     expanded = agent.expand(goals, temperature=1.0, k=16, seed=1)
     assert expanded == agent.expand(goals, temperature=1.0, k=16, seed=1)  # seeded
     n = 0
@@ -95,37 +90,37 @@ def test_decoder_learns_pairs_and_samples_only_valid_tactics(rules: eq.RuleSet, 
         assert sum(p for _, p, _ in cands) == pytest.approx(1.0)
         assert len({str(t) for t, _, _ in cands}) == len(cands)  # distinct
         for t, _, sub in cands:
-            assert tuple(s for s in eq.apply(g, t, rules) if not eq.is_closed(s, rules)) == \
+            assert tuple(s for s in eq.apply(g, t, paper_rules) if not eq.is_closed(s, paper_rules)) == \
                 tuple(s for s in sub if s is not None)  # valid: the engine applies it
             n += 1
     assert n > 0
 
     # the checkpoint loads through the common loader and becomes the search's policy
-    loaded = load_agent(tmp_path / "run" / "model", rules)
+    loaded = load_agent(tmp_path / "run" / "model", paper_rules)
     assert isinstance(loaded, DecoderAgent)
     for a, b in zip(agent.model.state_dict().values(), loaded.model.state_dict().values(), strict=True):
         assert torch.equal(a, b)
-    policy, critic = make_neural(f"neural:{tmp_path / 'run' / 'model'}:8", rules)
+    policy, critic = make_neural(f"neural:{tmp_path / 'run' / 'model'}:8", paper_rules)
     assert isinstance(policy, DecoderPolicy) and isinstance(critic, NeuralCritic) and policy.samples == 8
     props = policy.propose(goals[:2], SamplingParams(), random.Random(0))
     assert all(sum(s.prior for s in ps) == pytest.approx(1.0) for ps in props if ps)
 
 
-def test_decoder_policy_proves_with_a_checked_proof(rules: eq.RuleSet) -> None:
+def test_decoder_policy_proves_with_a_checked_proof(paper_rules: eq.RuleSet) -> None:
     thm = eq.parse("x + 0 == x")
-    agent = DecoderAgent(rules, TINY, seed=0, device="cpu", samples=8)
+    agent = DecoderAgent(paper_rules, TINY, seed=0, device="cpu", samples=8)
     # taught the one step (a pair from the statement itself), it proves it
     data = sv.prepare([{"id": "t", "goal": "x + 0 == x", "tactic": "add_zero -> 1"}], agent, seed=0)
     sv.train(agent, data, None, sv.TrainConfig(steps=60, batch_size=4, lr=3e-3, warmup=5, progress=False))
-    res = prove(thm, rules, SearchParams(expansions=50, seed=0), policy=DecoderPolicy(agent),
+    res = prove(thm, paper_rules, SearchParams(expansions=50, seed=0), policy=DecoderPolicy(agent),
                 critic=NeuralCritic(agent))
     assert res.proved and res.proof is not None
-    eq.check_proof(res.theorem, res.proof, rules)
+    eq.check_proof(res.theorem, res.proof, paper_rules)
 
 
-def test_online_training_refuses_a_decoder_checkpoint(rules: eq.RuleSet, tmp_path: Path) -> None:
+def test_online_training_refuses_a_decoder_checkpoint(paper_rules: eq.RuleSet, tmp_path: Path) -> None:
     from equations.agents.online import _make_agent
 
-    DecoderAgent(rules, TINY, device="cpu").save(tmp_path / "dec")
+    DecoderAgent(paper_rules, TINY, device="cpu").save(tmp_path / "dec")
     with pytest.raises(ValueError, match="design \\(a\\)"):
         _make_agent("paper", "cpu-tiny", str(tmp_path / "dec"), 0)

@@ -25,11 +25,6 @@ TINY = ModelConfig(d_model=32, n_layers=1, n_heads=2, d_ff=64, dropout=0.0, max_
 pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
-@pytest.fixture(scope="module")
-def rules(paper_rules: eq.RuleSet) -> eq.RuleSet:
-    return paper_rules
-
-
 def search_samples(agent: NeuralAgent, text: str) -> tuple[list[tuple[str, str]], list[tuple[str, float]]]:
     params = SearchParams(expansions=60, seed=0)
     res = prove(text, agent.rules, params, policy=NeuralPolicy(agent), critic=NeuralCritic(agent), keep_search=True)
@@ -39,8 +34,8 @@ def search_samples(agent: NeuralAgent, text: str) -> tuple[list[tuple[str, str]]
     return tac, cri
 
 
-def test_learner_learns_the_tactics_of_found_proofs(rules: eq.RuleSet) -> None:
-    agent = NeuralAgent(rules, TINY, seed=0, device="cpu")
+def test_learner_learns_the_tactics_of_found_proofs(paper_rules: eq.RuleSet) -> None:
+    agent = NeuralAgent(paper_rules, TINY, seed=0, device="cpu")
     tac, cri = search_samples(agent, "x*1 + 0 == x")
     assert tac and cri and any(t == 1.0 for _, t in cri)
     learner = Learner(agent, LearnerConfig(batch_size=8, lr=3e-3, min_samples=1, queue_size=50))
@@ -55,7 +50,7 @@ def test_learner_learns_the_tactics_of_found_proofs(rules: eq.RuleSet) -> None:
     assert last["policy_loss"] < first["policy_loss"] * 0.5
     # the trained tactic now has a larger prior than it had in the untrained (heuristic) agent
     goal, tactic = tac[0]
-    fresh = NeuralAgent(rules, TINY, seed=0, device="cpu")
+    fresh = NeuralAgent(paper_rules, TINY, seed=0, device="cpu")
     before = dict((str(t), p) for t, p in fresh.priors(eq.parse(goal)))
     after = dict((str(t), p) for t, p in agent.priors(eq.parse(goal)))
     assert after[tactic] > before[tactic]
@@ -64,8 +59,8 @@ def test_learner_learns_the_tactics_of_found_proofs(rules: eq.RuleSet) -> None:
     assert fresh.priors(eq.parse(goal)) == agent.priors(eq.parse(goal))
 
 
-def test_learner_queues_are_bounded_fifo(rules: eq.RuleSet) -> None:
-    agent = NeuralAgent(rules, TINY, seed=0, device="cpu")
+def test_learner_queues_are_bounded_fifo(paper_rules: eq.RuleSet) -> None:
+    agent = NeuralAgent(paper_rules, TINY, seed=0, device="cpu")
     learner = Learner(agent, LearnerConfig(queue_size=3))
     goals = ["x + 0 == x", "x*1 == x", "x - 0 == x", "1*x == x", "0 + x == x"]
     learner.add([], [(g, 1.0) for g in goals])
