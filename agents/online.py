@@ -447,17 +447,20 @@ def run_online(cfg: OnlineConfig, out: str | Path, address: str | None = None,
 
         t0 = time.monotonic()
         deadline = t0 + cfg.minutes * 60
-        in_flight: dict[Any, tuple[int, str]] = {}
-        submitted = 0
+        in_flight: dict[Any, tuple[int, str]] = {}  # search in progress -> (prover index, theorem id)
 
         def more() -> bool:
+            submitted = result.searches + result.provers_lost + len(in_flight)
             return time.monotonic() < deadline and (cfg.max_searches is None or submitted < cfg.max_searches)
 
-        for i, p in enumerate(provers):
+        def submit(i: int) -> None:
+            """Hand prover ``i`` its next theorem, while the run has time and searches left."""
             if more():
                 item, sp = next_task()
-                in_flight[p.prove.remote(item.id, item.text, sp)] = (i, item.id)
-                submitted += 1
+                in_flight[provers[i].prove.remote(item.id, item.text, sp)] = (i, item.id)
+
+        for i in range(len(provers)):
+            submit(i)
         train_ref = trainer.step.remote(cfg.train_chunk)
         last_ckpt = last_plot = time.monotonic()
         expansions = 0
@@ -490,10 +493,7 @@ def run_online(cfg: OnlineConfig, out: str | Path, address: str | None = None,
                     result.provers_lost += 1
                     log({"kind": "prover_lost", "t": round(t, 2), "id": task_id, "prover": i,
                          "error": str(e).splitlines()[0][:300] if str(e) else type(e).__name__})
-                    if more():
-                        item, sp = next_task()
-                        in_flight[provers[i].prove.remote(item.id, item.text, sp)] = (i, item.id)
-                        submitted += 1
+                    submit(i)
                     continue
                 result.searches += 1
                 expansions += int(r["expansions"])
@@ -515,10 +515,7 @@ def run_online(cfg: OnlineConfig, out: str | Path, address: str | None = None,
                      "timed_out": r["timed_out"], "model_version": r["version"],
                      "tactic_samples": r["tactic_samples"], "critic_samples": r["critic_samples"],
                      "cumulative_proved": len(result.proved), "cumulative_fraction": round(result.proved_fraction, 4)})
-                if more():
-                    item, sp = next_task()
-                    in_flight[provers[i].prove.remote(item.id, item.text, sp)] = (i, item.id)
-                    submitted += 1
+                submit(i)
                 if progress is not None:
                     result.seconds = now - t0
                     progress(result)
