@@ -447,7 +447,8 @@ def run_online(cfg: OnlineConfig, out: str | Path, address: str | None = None,
 
         t0 = time.monotonic()
         deadline = t0 + cfg.minutes * 60
-        in_flight: dict[Any, tuple[int, str]] = {}  # search in progress -> (prover index, theorem id)
+        # search in progress -> (prover index, theorem id, its search parameters)
+        in_flight: dict[Any, tuple[int, str, dict[str, Any]]] = {}
 
         def more() -> bool:
             submitted = result.searches + result.provers_lost + len(in_flight)
@@ -457,7 +458,7 @@ def run_online(cfg: OnlineConfig, out: str | Path, address: str | None = None,
             """Hand prover ``i`` its next theorem, while the run has time and searches left."""
             if more():
                 item, sp = next_task()
-                in_flight[provers[i].prove.remote(item.id, item.text, sp)] = (i, item.id)
+                in_flight[provers[i].prove.remote(item.id, item.text, sp)] = (i, item.id, sp)
 
         for i in range(len(provers)):
             submit(i)
@@ -486,7 +487,7 @@ def run_online(cfg: OnlineConfig, out: str | Path, address: str | None = None,
                          "samples_per_s": round(result.samples_received / max(1e-9, now - t0), 2)})
                     train_ref = trainer.step.remote(cfg.train_chunk)
                     continue
-                i, task_id = in_flight.pop(ref)
+                i, task_id, sp = in_flight.pop(ref)
                 try:
                     r = ray.get(ref)
                 except RayActorError as e:
@@ -514,7 +515,8 @@ def run_online(cfg: OnlineConfig, out: str | Path, address: str | None = None,
                      "expansions": r["expansions"], "seconds": round(r["seconds"], 3),
                      "timed_out": r["timed_out"], "model_version": r["version"],
                      "tactic_samples": r["tactic_samples"], "critic_samples": r["critic_samples"],
-                     "cumulative_proved": len(result.proved), "cumulative_fraction": round(result.proved_fraction, 4)})
+                     "cumulative_proved": len(result.proved), "cumulative_fraction": round(result.proved_fraction, 4),
+                     "params": sp})
                 submit(i)
                 if progress is not None:
                     result.seconds = now - t0

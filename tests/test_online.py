@@ -102,6 +102,8 @@ def test_online_run_through_ray(tmp_path: Path) -> None:
     searches = [m for m in metrics if m["kind"] == "search"]
     final = [m for m in metrics if m["kind"] == "final"]
     assert len(searches) == 8 and len(final) == 1
+    # each search logs the parameters it ran with, enough to rebuild them
+    assert all(SearchParams(**m["params"]).expansions == 40 for m in searches)
     assert final[0]["received_tactic"] > 0 and final[0]["received_critic"] > 0  # samples reached the trainer
     assert final[0]["steps"] > 0
     assert max(m["model_version"] for m in searches) >= 1  # a prover reloaded weights the trainer published
