@@ -26,13 +26,20 @@ def _dotted(name: str, base: Path, folder: Path) -> str:
     return ".".join((name, *folder.relative_to(base).parts))
 
 
+def _package_data(cfg: dict[str, object]) -> list[tuple[str, Path, str]]:
+    """(package, its folder, glob pattern) for every pattern of pyproject's package-data."""
+    package_dir: dict[str, str] = cfg["package-dir"]  # type: ignore[assignment]
+    data: dict[str, list[str]] = cfg["package-data"]  # type: ignore[assignment]
+    return [(package, ROOT / package_dir.get(package, package.replace(".", "/")), pattern)
+            for package, patterns in data.items() for pattern in patterns]
+
+
 def test_every_package_folder_is_declared() -> None:
     """Code packages (an ``__init__.py``) and data folders (holding package-data files) are both declared:
     setuptools counts a data folder with an identifier name as an importable package and warns that a
     future release will leave an undeclared one out of the wheel (a new bundled model's folder included)."""
     cfg = _config()
     package_dir: dict[str, str] = cfg["package-dir"]  # type: ignore[assignment]
-    data: dict[str, list[str]] = cfg["package-data"]  # type: ignore[assignment]
     declared = set(cfg["packages"])  # type: ignore[call-overload]
     found = set()
     for name, folder in package_dir.items():
@@ -40,19 +47,12 @@ def test_every_package_folder_is_declared() -> None:
         for init in base.rglob("__init__.py"):
             found.add(_dotted(name, base, init.parent))
     assert found, "no packages found"
-    for package, patterns in data.items():
-        base = ROOT / package_dir.get(package, package.replace(".", "/"))
-        for pattern in patterns:
-            found.update(_dotted(package, base, f.parent) for f in base.glob(pattern) if f.parent != base)
+    for package, base, pattern in _package_data(cfg):
+        found.update(_dotted(package, base, f.parent) for f in base.glob(pattern) if f.parent != base)
     assert found == declared, f"missing from pyproject's packages: {sorted(found - declared)}; " \
                               f"declared but absent: {sorted(declared - found)}"
 
 
 def test_package_data_files_exist() -> None:
-    cfg = _config()
-    package_dir: dict[str, str] = cfg["package-dir"]  # type: ignore[assignment]
-    data: dict[str, list[str]] = cfg["package-data"]  # type: ignore[assignment]
-    for package, patterns in data.items():
-        folder = ROOT / package_dir.get(package, package.replace(".", "/"))
-        for pattern in patterns:
-            assert list(folder.glob(pattern)), f"{package}: no file matches {pattern!r}"
+    for package, folder, pattern in _package_data(_config()):
+        assert list(folder.glob(pattern)), f"{package}: no file matches {pattern!r}"
